@@ -1,0 +1,166 @@
+# Tessera build. `make help` lists the targets.
+#
+# Two worlds are built here:
+#  - the target: the UEFI loader (gnu-efi, boot/) with the freestanding
+#    hypervisor core (hv/, arch/, drivers/) embedded in it -> tessera.efi
+#  - the host: unit tests of the portable logic, and tools/tessera-check.
+
+BUILD ?= build
+EMU ?= bochs
+CPUS ?= 4
+MEM ?= 512
+CONFIG ?= configs/default.cfg
+PYTHON ?= /usr/bin/python3
+
+CC := gcc
+LD := ld
+OBJCOPY := objcopy
+HOST_CC ?= gcc
+
+# Debian packages everything here needs (see `make deps`).
+DEB_PACKAGES := gcc make binutils gnu-efi mtools bochs bochsbios vgabios ovmf \
+	qemu-system-x86 python3 python3-pexpect python3-pytest libcmocka-dev
+
+WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
+INCLUDES := -Ihv/include -Iarch/x86_64/include -Idrivers/include
+
+# ---------------------------------------------------------------- the core
+# Freestanding, position independent (the loader relocates it), no SSE
+# (guest FPU state is never touched by the hypervisor), no red zone
+# (exceptions push onto the current stack).
+CORE_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdlib -fpie \
+	-fvisibility=hidden -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fno-omit-frame-pointer $(WARN) $(INCLUDES) $(CORE_DEFS)
+CORE_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z noexecstack -z norelro \
+	--no-warn-rwx-segments --no-undefined -T linker.ld
+
+CORE_C := $(wildcard hv/*.c hv/lib/*.c arch/x86_64/*.c arch/x86_64/vmx/*.c drivers/*.c)
+CORE_S := $(wildcard arch/x86_64/*.S)
+HEADERS := $(wildcard hv/include/tessera/*.h arch/x86_64/include/arch/*.h \
+	drivers/include/drivers/*.h boot/*.h)
+
+# ---------------------------------------------------------------- the loader
+EFI_INC := /usr/include/efi
+EFI_LIB := /usr/lib
+EFI_CFLAGS := -std=c11 -O2 -ffreestanding -fno-builtin -fpic -fshort-wchar -mno-red-zone \
+	-mgeneral-regs-only -fno-stack-protector -fno-stack-check -maccumulate-outgoing-args \
+	-DGNU_EFI_USE_MS_ABI -DTESSERA_LOADER -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
+	$(WARN) -Wno-missing-prototypes -Wno-strict-prototypes $(INCLUDES)
+EFI_LDFLAGS := -nostdlib -shared -Bsymbolic -znocombreloc -L$(EFI_LIB) \
+	-T $(EFI_LIB)/elf_x86_64_efi.lds $(EFI_LIB)/crt0-efi-x86_64.o
+# Portable pieces the loader shares with the core.
+LOADER_SHARED := hv/config.c hv/lib/format.c hv/lib/strutil.c hv/lib/diag.c hv/lib/elf.c \
+	hv/lib/string.c drivers/uart16550.c
+LOADER_C := $(wildcard boot/*.c) $(LOADER_SHARED)
+
+# ---------------------------------------------------------------- outputs
+# A build variant lives in its own directory: $(BUILD)/image (normal) and
+# $(BUILD)/fault (TESSERA_SELFTEST_FAULT, for the exception-report test).
+define image_rules
+$(1)_DIR := $(BUILD)/$(1)
+$(1)_CORE_OBJ := $$(patsubst %.c,$(BUILD)/$(1)/core/%.o,$(CORE_C)) \
+	$$(patsubst %.S,$(BUILD)/$(1)/core/%.o,$(CORE_S))
+$(1)_LOADER_OBJ := $$(patsubst %.c,$(BUILD)/$(1)/loader/%.o,$(LOADER_C)) \
+	$(BUILD)/$(1)/loader/boot/core_blob.o
+
+$(BUILD)/$(1)/core/%.o: %.c $(HEADERS) Makefile
+	@mkdir -p $$(dir $$@)
+	$(CC) $(CORE_CFLAGS) $(2) -c $$< -o $$@
+$(BUILD)/$(1)/core/%.o: %.S Makefile
+	@mkdir -p $$(dir $$@)
+	$(CC) $(CORE_CFLAGS) $(2) -c $$< -o $$@
+$(BUILD)/$(1)/core.elf: $$($(1)_CORE_OBJ) linker.ld
+	$(LD) $(CORE_LDFLAGS) -o $$@ $$($(1)_CORE_OBJ)
+$(BUILD)/$(1)/loader/%.o: %.c $(HEADERS) Makefile
+	@mkdir -p $$(dir $$@)
+	$(CC) $(EFI_CFLAGS) -c $$< -o $$@
+# Embedded without debug info; core.elf keeps it for gdb.
+$(BUILD)/$(1)/core.stripped: $(BUILD)/$(1)/core.elf
+	$(OBJCOPY) --strip-debug $$< $$@
+$(BUILD)/$(1)/loader/boot/core_blob.o: boot/core_blob.S $(BUILD)/$(1)/core.stripped
+	@mkdir -p $$(dir $$@)
+	$(CC) -c -DCORE_ELF_PATH='"$(BUILD)/$(1)/core.stripped"' $$< -o $$@
+$(BUILD)/$(1)/loader.so: $$($(1)_LOADER_OBJ)
+	$(LD) $(EFI_LDFLAGS) -o $$@ $$($(1)_LOADER_OBJ) -lefi -lgnuefi
+$(BUILD)/$(1)/tessera.efi: $(BUILD)/$(1)/loader.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym -j .rel \
+		-j .rela -j '.rel.*' -j '.rela.*' -j .reloc --target=efi-app-x86_64 \
+		--subsystem=10 $$< $$@
+endef
+
+$(eval $(call image_rules,image,))
+$(eval $(call image_rules,fault,-DTESSERA_SELFTEST_FAULT))
+
+EFI_IMAGE := $(BUILD)/image/tessera.efi
+
+.PHONY: all
+all: $(EFI_IMAGE) $(BUILD)/host/tessera-check
+
+# The ESP as a folder (Bochs vvfat) and as a FAT image (QEMU).
+# `make esp CONFIG=file` chooses the config copied to \tessera\tessera.cfg.
+.PHONY: esp
+esp: $(EFI_IMAGE)
+	$(PYTHON) tools/mkesp.py --efi $(EFI_IMAGE) --config $(CONFIG) --out $(BUILD)/esp
+
+# ---------------------------------------------------------------- host side
+# Portable files: no arch code, no firmware. They compile unchanged on the
+# host (TESSERA_HOSTED) for the unit tests and tools.
+PORTABLE_SRCS := hv/lib/format.c hv/lib/strutil.c hv/lib/diag.c hv/lib/elf.c \
+	hv/pmm.c hv/memmap.c hv/acpi.c hv/cpus.c hv/config.c
+HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -DTESSERA_HOSTED -Ihv/include \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(wildcard tests/unit/test_*.c))
+
+$(BUILD)/host/test_%: tests/unit/test_%.c tests/unit/unit.h $(PORTABLE_SRCS) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(PORTABLE_SRCS) -lcmocka
+
+$(BUILD)/host/tessera-check: tools/tessera-check.c $(PORTABLE_SRCS) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -std=c11 -O2 $(WARN) -DTESSERA_HOSTED -Ihv/include -o $@ $< $(PORTABLE_SRCS)
+
+.PHONY: unit
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+# ---------------------------------------------------------------- running
+.PHONY: deps
+deps:
+	@sh tools/deps.sh $(DEB_PACKAGES)
+
+.PHONY: run
+run: deps esp
+	$(PYTHON) tools/emu.py run --emu $(EMU) --cpus $(CPUS) --mem $(MEM) --esp $(BUILD)/esp
+
+# ---------------------------------------------------------------- tests
+# Integration tests boot the real image in Bochs (VMX) and QEMU TCG (no
+# VMX) and read the serial console.
+.PHONY: fault-image
+fault-image: $(BUILD)/fault/tessera.efi
+
+.PHONY: test
+test: deps
+	$(MAKE) unit
+	$(MAKE) all fault-image
+	$(PYTHON) -m pytest -v tests/integration
+
+.PHONY: clean
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: help
+help:
+	@echo "Tessera - a partitioning hypervisor for x86-64 (see README.md)"
+	@echo
+	@echo "  make            build $(EFI_IMAGE) and $(BUILD)/host/tessera-check"
+	@echo "  make run        boot it in an emulator, serial console on this terminal"
+	@echo "                  (Ctrl-A x quits). Variables:"
+	@echo "                    EMU=bochs|qemu|kvm  (default bochs; qemu = TCG, no VMX;"
+	@echo "                                         kvm = nested KVM, needs an Intel host)"
+	@echo "                    CPUS=N  (default 4)   MEM=MiB (default 512)"
+	@echo "                    CONFIG=file (default configs/default.cfg)"
+	@echo "  make test       unit tests, then boot tests under Bochs and QEMU"
+	@echo "  make unit       host unit tests only"
+	@echo "  make esp        lay out the EFI system partition in $(BUILD)/esp"
+	@echo "  make deps       install the Debian packages needed (apt-get, as root)"
+	@echo "  make clean      remove $(BUILD)"

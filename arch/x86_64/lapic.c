@@ -1,0 +1,61 @@
+/*
+ * Local APIC inter-processor interrupts for AP start-up.
+ * SDM Vol. 3A 11.6.1 (Interrupt Command Register), 11.12.9 (x2APIC ICR),
+ * and 9.4.4.1 (the INIT-SIPI-SIPI sequence).
+ */
+#include <arch/lapic.h>
+#include <arch/cpu.h>
+#include <arch/msr.h>
+
+#define XAPIC_ICR_LO 0x300
+#define XAPIC_ICR_HI 0x310
+
+#define ICR_DELIVERY_INIT (5u << 8)
+#define ICR_DELIVERY_STARTUP (6u << 8)
+#define ICR_LEVEL_ASSERT (1u << 14)
+#define ICR_SEND_PENDING (1u << 12) /* xAPIC only: delivery status */
+
+/* Bound on waiting for the xAPIC to accept an IPI. */
+#define ICR_SPIN_LIMIT 1000000
+
+static volatile u32 *xapic;
+static bool x2apic;
+
+void lapic_init(void)
+{
+	u64 base = rdmsr(MSR_IA32_APIC_BASE);
+
+	x2apic = base & APIC_BASE_X2APIC;
+	/* The 1:1 map covers the APIC page (default 0xfee00000, below 4 GiB). */
+	xapic = hpa_to_ptr(base & APIC_BASE_ADDR_MASK);
+}
+
+bool lapic_x2apic_mode(void)
+{
+	return x2apic;
+}
+
+static void send_ipi(u32 apic_id, u32 low)
+{
+	if (!xapic && !x2apic)
+		lapic_init();
+	if (x2apic) {
+		/* One 64-bit write, destination in bits 63:32 (SDM 11.12.9). */
+		wrmsr(MSR_X2APIC_ICR, ((u64)apic_id << 32) | low);
+		return;
+	}
+	xapic[XAPIC_ICR_HI / 4] = apic_id << 24;
+	xapic[XAPIC_ICR_LO / 4] = low; /* the write to the low half sends it */
+	for (int i = 0; i < ICR_SPIN_LIMIT && (xapic[XAPIC_ICR_LO / 4] & ICR_SEND_PENDING); i++)
+		cpu_relax();
+}
+
+void lapic_send_init(u32 apic_id)
+{
+	send_ipi(apic_id, ICR_DELIVERY_INIT | ICR_LEVEL_ASSERT);
+}
+
+void lapic_send_sipi(u32 apic_id, u8 vector)
+{
+	send_ipi(apic_id, ICR_DELIVERY_STARTUP | ICR_LEVEL_ASSERT | vector);
+}

@@ -1,0 +1,77 @@
+/*
+ * Just enough ACPI to list the CPUs: RSDP -> XSDT (or RSDT) -> MADT.
+ * ACPI 6.5: 5.2.5 (RSDP), 5.2.7 (RSDT), 5.2.8 (XSDT), 5.2.12 (MADT),
+ * 5.2.12.2 (Processor Local APIC), 5.2.12.12 (Processor Local x2APIC).
+ *
+ * Every table's checksum is verified; a bad table is reported and ignored.
+ * Nothing here is required to boot: firmware without ACPI (OVMF under
+ * Bochs) leaves acpi_rsdp at 0 and the core uses UEFI MP Services' list.
+ *
+ * Tables are read through hpa_to_ptr(): the firmware's tables sit in
+ * ACPI-reclaim/NVS memory, which the hypervisor keeps mapped 1:1 and never
+ * hands out.
+ */
+#ifndef TESSERA_ACPI_H
+#define TESSERA_ACPI_H
+
+#include <tessera/types.h>
+#include <tessera/limits.h>
+#include <tessera/diag.h>
+
+struct acpi_sdt_header {
+	char signature[4];
+	u32 length;
+	u8 revision;
+	u8 checksum;
+	char oem_id[6];
+	char oem_table_id[8];
+	u32 oem_revision;
+	u32 creator_id;
+	u32 creator_revision;
+} __packed;
+
+struct acpi_rsdp {
+	char signature[8]; /* "RSD PTR " */
+	u8 checksum;       /* first 20 bytes */
+	char oem_id[6];
+	u8 revision; /* 0: ACPI 1.0 (RSDT only); 2: ACPI 2.0+ */
+	u32 rsdt_address;
+	u32 length; /* revision >= 2 from here on */
+	u64 xsdt_address;
+	u8 extended_checksum; /* whole structure */
+	u8 reserved[3];
+} __packed;
+
+/* True when the len bytes at p sum to 0 mod 256 (ACPI 6.5, 5.2.5.3). */
+bool acpi_checksum_ok(const void *p, size_t len);
+
+/* Find a table by signature through the XSDT (or the RSDT when the RSDP is
+ * revision 0 or has no XSDT). Returns NULL when absent or when the RSDP or
+ * root table is malformed; problems are reported to d (may be NULL). */
+const struct acpi_sdt_header *acpi_find_table(hpa_t rsdp, const char sig[4], struct diag *d);
+
+struct madt_cpu {
+	u32 apic_id;
+	u32 acpi_uid;
+	bool enabled;        /* flags bit 0 */
+	bool online_capable; /* flags bit 1 (hot-pluggable, not usable now) */
+};
+
+struct madt_info {
+	u32 lapic_addr; /* from the MADT header; see lapic_addr64 */
+	u64 lapic_addr64; /* type 5 override if present, else lapic_addr */
+	u32 flags;        /* PCAT_COMPAT etc. */
+	unsigned ncpus;   /* entries held in cpus[] (enabled or not) */
+	unsigned dropped; /* entries beyond MAX_CPUS */
+	struct madt_cpu cpus[MAX_CPUS];
+	unsigned nioapic;
+};
+
+/* Parse a whole MADT (header included). Local APIC (type 0) and local
+ * x2APIC (type 9) entries become cpus[] in table order; an x2APIC entry
+ * whose APIC ID is already listed is skipped. Returns false (with a
+ * message in d) if the table is too short, has a bad checksum or an entry
+ * runs past the end. */
+bool madt_parse(const struct acpi_sdt_header *madt, struct madt_info *out, struct diag *d);
+
+#endif

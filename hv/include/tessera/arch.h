@@ -1,0 +1,73 @@
+/*
+ * The architecture interface: every arch_* function the core (hv/) calls,
+ * in one place (cf. Jailhouse's include/jailhouse/control.h). The x86-64
+ * implementation is in arch/x86_64/; VMX-specific code stays behind these
+ * functions so an SVM backend can slot in beside it.
+ */
+#ifndef TESSERA_ARCH_H
+#define TESSERA_ARCH_H
+
+#include <tessera/types.h>
+
+struct pcpu;
+struct pmm;
+
+/* --- CPU bring-up ---------------------------------------------------- */
+
+/* Load this CPU's own descriptor tables (GDT, TSS, IDT) and make
+ * arch_this_cpu() return c. Called first thing on every CPU. */
+void arch_cpu_init(struct pcpu *c);
+
+/* This CPU's struct pcpu (valid after arch_cpu_init). */
+struct pcpu *arch_this_cpu(void);
+
+/* This CPU's local APIC ID, read from the hardware. */
+u32 arch_cpu_apic_id(void);
+
+/* Allocate what CPU c needs before it starts (stacks, virtualization
+ * regions); runs on the BSP, which owns the allocator at boot. */
+bool arch_cpu_prepare(struct pcpu *c, struct pmm *p);
+
+/* Copy the AP start-up code into the page below 1 MiB the loader kept. */
+bool arch_smp_prepare(hpa_t trampoline, char *why, size_t n);
+
+/* Wake AP c (INIT-SIPI-SIPI) and wait until it runs our code or a timeout
+ * passes. The AP continues in hv_ap_main(). */
+bool arch_cpu_start(struct pcpu *c);
+
+/* Stop this CPU for good: interrupts off, halt forever. */
+void arch_cpu_stop(void) __noreturn;
+
+/* --- memory ------------------------------------------------------------ */
+
+/* Build the hypervisor's own 1:1 page tables covering [0, top) and at
+ * least the low 4 GiB (MMIO), and switch this CPU to them. The tables come
+ * from p, below 4 GiB so APs can load them from 32-bit mode. */
+void arch_paging_init(struct pmm *p, hpa_t top);
+/* Switch an AP to the tables the BSP built. */
+void arch_paging_enable_ap(void);
+
+/* --- time --------------------------------------------------------------- */
+
+void arch_time_init(u64 tsc_hz);
+u64 arch_time_ns(void);
+void arch_delay_us(u64 us);
+
+/* --- virtualization ------------------------------------------------------ */
+
+/* Short name for messages: "vmx". */
+const char *arch_virt_name(void);
+/* Does this CPU have what Tessera needs (VMX with EPT, unrestricted guest)?
+ * If not, write one clear sentence into why. */
+bool arch_virt_supported(char *why, size_t n);
+/* Enter VMX root operation on this CPU. */
+bool arch_virt_enable(struct pcpu *c, char *why, size_t n);
+/* One line of capabilities for the boot log (revision, EPT, VPID...). */
+void arch_virt_describe(char *buf, size_t n);
+
+/* --- called by arch code ------------------------------------------------- */
+
+/* Where a started AP lands after arch set up its stack. */
+void hv_ap_main(struct pcpu *c) __noreturn;
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * The hypervisor log (see tessera/log.h).
+ */
+#include <tessera/log.h>
+#include <tessera/format.h>
+#include <tessera/spinlock.h>
+
+#define LOG_LINE_MAX 512
+/* Spins before log_emergency gives up on the lock: long enough for any
+ * sane holder to finish a line, short enough that a CPU that died holding
+ * it does not hide the report of why. */
+#define EMERGENCY_SPINS 10000000
+
+static spinlock_t log_lock = SPINLOCK_INIT;
+static log_sink_fn log_sink;
+
+void log_set_sink(log_sink_fn sink)
+{
+	log_sink = sink;
+}
+
+void log_vprintf(const char *fmt, va_list ap)
+{
+	char buf[LOG_LINE_MAX];
+	int n = vstrfmt(buf, sizeof(buf), fmt, ap);
+
+	if (n < 0 || !log_sink)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	spin_lock(&log_lock);
+	log_sink(buf, (size_t)n);
+	spin_unlock(&log_lock);
+}
+
+void log_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vprintf(fmt, ap);
+	va_end(ap);
+}
+
+void log_emergency(const char *fmt, ...)
+{
+	char buf[LOG_LINE_MAX];
+	va_list ap;
+	bool locked = false;
+	int n;
+
+	va_start(ap, fmt);
+	n = vstrfmt(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0 || !log_sink)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	for (long i = 0; i < EMERGENCY_SPINS && !locked; i++)
+		locked = spin_trylock(&log_lock);
+	log_sink(buf, (size_t)n);
+	if (locked)
+		spin_unlock(&log_lock);
+}

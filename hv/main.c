@@ -1,0 +1,249 @@
+/*
+ * hv_main: the hypervisor core, from the loader's jump to every CPU in VMX
+ * root operation. It reads as the boot sequence; docs/boot.md tells the
+ * same story with the reasons.
+ *
+ * The loader has called ExitBootServices(): no firmware services remain,
+ * interrupts are off, and everything we know about the machine is in
+ * struct boot_info.
+ */
+#include <tessera/acpi.h>
+#include <tessera/arch.h>
+#include <tessera/bootinfo.h>
+#include <tessera/config.h>
+#include <tessera/cpus.h>
+#include <tessera/diag.h>
+#include <tessera/log.h>
+#include <tessera/memmap.h>
+#include <tessera/pcpu.h>
+#include <tessera/pmm.h>
+#include <tessera/string.h>
+#include <tessera/version.h>
+#include <drivers/uart16550.h>
+
+void hv_main(struct boot_info *bi) __noreturn;
+
+/* Waiting for all APs to finish their own set-up after they started. */
+#define AP_ONLINE_TIMEOUT_US 5000000ull
+
+static struct pmm hv_pmm;
+static struct config hv_config;
+static struct diag hv_diag;
+static u16 serial_port = 0x3f8;
+
+static void serial_sink(const char *s, size_t n)
+{
+	uart_write(serial_port, s, n);
+}
+
+static void __noreturn stop_boot(const char *why)
+{
+	log_emergency("tessera: cannot continue: %s\n", why);
+	log_emergency("tessera: halted\n");
+	arch_cpu_stop();
+}
+
+static void print_diag(const char *prefix)
+{
+	for (unsigned i = 0; i < hv_diag.count; i++)
+		log_printf("%s%s\n", prefix, hv_diag.msg[i]);
+	if (hv_diag.dropped)
+		log_printf("%s(%u more messages not shown)\n", prefix, hv_diag.dropped);
+	diag_init(&hv_diag);
+}
+
+static void console_init(const struct boot_info *bi)
+{
+	if (bi->magic == BOOT_INFO_MAGIC && bi->serial_port)
+		serial_port = bi->serial_port;
+	uart_init(serial_port, bi->magic == BOOT_INFO_MAGIC ? bi->serial_baud : 115200);
+	log_set_sink(serial_sink);
+}
+
+static void check_boot_info(const struct boot_info *bi)
+{
+	if (bi->magic != BOOT_INFO_MAGIC)
+		stop_boot("boot info has a bad magic number: loader and core do not match");
+	if (bi->version != BOOT_INFO_VERSION || bi->size != sizeof(*bi))
+		stop_boot("boot info version or size differs: loader and core are from different builds");
+	log_printf("tessera: core %s started (loader %s, boot info v%u)\n", TESSERA_VERSION,
+		   bi->loader_version, bi->version);
+}
+
+static u64 mib(u64 bytes)
+{
+	return bytes / MiB;
+}
+
+/*
+ * Memory comes in two phases (see tessera/memmap.h): conventional memory
+ * first, from which we build our own page tables while the firmware's are
+ * still live; then, once CR3 is ours, the boot-services and loader memory
+ * that held the firmware's tables and the loader itself.
+ */
+static void memory_init(const struct boot_info *bi)
+{
+	struct mem_summary s;
+
+	pmm_init(&hv_pmm);
+	memmap_add_class(&hv_pmm, bi, MEMC_FREE);
+	arch_paging_init(&hv_pmm, memmap_ram_top(bi));
+	memmap_add_class(&hv_pmm, bi, MEMC_FREE_LATER);
+
+	memmap_summarize(bi, &s);
+	log_printf("tessera: memory: %llu MiB RAM, %llu MiB free, hypervisor %llu KiB, "
+		   "firmware %llu KiB, reserved %llu KiB\n",
+		   (unsigned long long)mib(s.bytes[MEMC_FREE] + s.bytes[MEMC_FREE_LATER] +
+					   s.bytes[MEMC_TESSERA] + s.bytes[MEMC_FIRMWARE]),
+		   (unsigned long long)mib(hv_pmm.free_bytes),
+		   (unsigned long long)(s.bytes[MEMC_TESSERA] / KiB),
+		   (unsigned long long)(s.bytes[MEMC_FIRMWARE] / KiB),
+		   (unsigned long long)(s.bytes[MEMC_RESERVED] / KiB));
+	if (hv_pmm.lost_bytes)
+		log_printf("tessera: memory: %llu KiB not usable: allocator table full\n",
+			   (unsigned long long)(hv_pmm.lost_bytes / KiB));
+}
+
+static void cpus_init(const struct boot_info *bi)
+{
+	struct cpu_list list;
+	u32 bsp_apic = arch_cpu_apic_id();
+
+	if (!cpus_discover(bi, bsp_apic, &list, &hv_diag)) {
+		print_diag("tessera: cpus: ");
+		stop_boot("no list of CPUs from ACPI or UEFI MP Services");
+	}
+	print_diag("tessera: cpus: ");
+	pcpu_count = list.count;
+	for (unsigned i = 0; i < list.count; i++) {
+		pcpus[i].index = i;
+		pcpus[i].apic_id = list.apic_id[i];
+		pcpus[i].state = PCPU_OFFLINE;
+	}
+	log_printf("tessera: cpus: %u (from %s), bsp apic=%u\n", list.count,
+		   cpu_source_name(list.source), bsp_apic);
+}
+
+static void config_init(const struct boot_info *bi)
+{
+	unsigned valid;
+
+	config_parse(&hv_config, bi->config_path, hpa_to_ptr(bi->config_addr), bi->config_size,
+		     &hv_diag);
+	valid = config_check(&hv_config, pcpu_count, hv_pmm.free_bytes, &hv_diag);
+	print_diag("tessera: ");
+	log_printf("tessera: config %s: %u partition%s, %u usable\n", bi->config_path,
+		   hv_config.npartitions, hv_config.npartitions == 1 ? "" : "s", valid);
+}
+
+/* The line every CPU prints when it is ready for guests. */
+static void cpu_online(struct pcpu *c)
+{
+	char why[160];
+
+	if (!arch_virt_enable(c, why, sizeof(why))) {
+		str_copy(c->fail_reason, why, sizeof(c->fail_reason));
+		c->state = PCPU_FAILED;
+		log_printf("cpu %u failed apic=%u: %s\n", c->index, c->apic_id, why);
+		return;
+	}
+	c->state = PCPU_ONLINE;
+	log_printf("cpu %u online apic=%u %s=on\n", c->index, c->apic_id, arch_virt_name());
+}
+
+void hv_ap_main(struct pcpu *c)
+{
+	cpu_online(c);
+	arch_cpu_stop(); /* step 2 gives APs partitions to run */
+}
+
+static void start_aps(const struct boot_info *bi)
+{
+	char why[160];
+	u64 deadline;
+
+	if (pcpu_count < 2)
+		return;
+	if (!arch_smp_prepare(bi->trampoline, why, sizeof(why))) {
+		log_printf("tessera: cannot start other CPUs: %s\n", why);
+		return;
+	}
+	for (unsigned i = 1; i < pcpu_count; i++) {
+		struct pcpu *c = &pcpus[i];
+
+		if (!arch_cpu_prepare(c, &hv_pmm) || !arch_cpu_start(c)) {
+			c->state = PCPU_FAILED;
+			log_printf("cpu %u failed apic=%u: %s\n", i, c->apic_id, c->fail_reason);
+		}
+	}
+	/* Started APs finish enabling VMX on their own; wait for all. */
+	deadline = arch_time_ns() + AP_ONLINE_TIMEOUT_US * 1000;
+	for (unsigned i = 1; i < pcpu_count; i++)
+		while ((pcpus[i].state == PCPU_ALIVE || pcpus[i].state == PCPU_STARTING) &&
+		       arch_time_ns() < deadline)
+			__builtin_ia32_pause();
+}
+
+static void report_cpus(void)
+{
+	unsigned online = 0;
+
+	for (unsigned i = 0; i < pcpu_count; i++) {
+		if (pcpus[i].state == PCPU_ONLINE)
+			online++;
+		else if (pcpus[i].state != PCPU_FAILED)
+			log_printf("cpu %u failed apic=%u: stuck %s\n", i, pcpus[i].apic_id,
+				   pcpu_state_name(pcpus[i].state));
+	}
+	log_printf("tessera: %u of %u CPUs online, %s on\n", online, pcpu_count,
+		   arch_virt_name());
+}
+
+#ifdef TESSERA_SELFTEST_FAULT
+/* Test build only (make fault-image): prove that a fault in the core is
+ * reported, not silently hung on. Reads an address beyond the 1:1 map. */
+static void selftest_fault(void)
+{
+	log_printf("tessera: selftest: reading an unmapped address\n");
+	(void)*(volatile u64 *)(uintptr_t)0x00007fff00000000ull;
+}
+#else
+static void selftest_fault(void)
+{
+}
+#endif
+
+void hv_main(struct boot_info *bi)
+{
+	struct pcpu *bsp = &pcpus[0];
+	char why[160];
+
+	console_init(bi);
+	check_boot_info(bi);
+	arch_time_init(bi->tsc_hz);
+
+	/* The BSP's own tables first, so a fault from here on is reported. */
+	arch_cpu_init(bsp);
+	memory_init(bi);
+	if (!arch_cpu_prepare(bsp, &hv_pmm))
+		stop_boot("out of memory for the boot CPU");
+	arch_cpu_init(bsp); /* again, now with IST stacks */
+	selftest_fault();
+
+	cpus_init(bi);
+	bsp->state = PCPU_ALIVE;
+
+	if (!arch_virt_supported(why, sizeof(why)))
+		stop_boot(why);
+	arch_virt_describe(why, sizeof(why));
+	log_printf("tessera: %s\n", why);
+	cpu_online(bsp);
+	if (bsp->state != PCPU_ONLINE)
+		stop_boot("the boot CPU could not enable virtualization");
+	start_aps(bi);
+	report_cpus();
+
+	config_init(bi);
+	log_printf("tessera: ready\n");
+	arch_cpu_stop();
+}

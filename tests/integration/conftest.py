@@ -1,0 +1,88 @@
+"""Fixtures for booting Tessera in an emulator and reading its serial port.
+
+`boot(emu=..., cpus=..., config=...)` lays out an ESP in a temporary folder
+(tools/mkesp.py), starts the emulator (tools/emu.py) and returns a pexpect
+console. Everything the guest printed is kept in serial.log next to the
+ESP and shown when a test fails.
+"""
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+import emu  # noqa: E402
+
+BUILD = os.path.join(ROOT, "build")
+IMAGE = os.path.join(BUILD, "image", "tessera.efi")
+FAULT_IMAGE = os.path.join(BUILD, "fault", "tessera.efi")
+
+# Seconds. Bochs needs ~30 s for OVMF alone; these are upper bounds that
+# only matter when something is broken.
+BOCHS_TIMEOUT = 240
+QEMU_TIMEOUT = 90
+
+
+def make_esp(out, config, efi=IMAGE, no_config=False):
+    cmd = [sys.executable, os.path.join(ROOT, "tools", "mkesp.py"), "--efi", efi,
+           "--config", os.path.join(ROOT, config), "--out", out]
+    if no_config:
+        cmd.append("--no-config")
+    subprocess.run(cmd, check=True, cwd=ROOT)
+    return out
+
+
+class Booted:
+    def __init__(self, machine, console, log_path, timeout):
+        self.machine, self.console, self.log_path = machine, console, log_path
+        self.timeout = timeout
+
+    def expect(self, pattern, timeout=None):
+        """Wait for a regex on the serial console; return the match."""
+        self.console.expect(pattern, timeout=timeout or self.timeout)
+        return self.console.match
+
+    def expect_all(self, patterns, timeout=None):
+        return [self.expect(p, timeout) for p in patterns]
+
+    def output(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+
+@pytest.fixture
+def boot(tmp_path, request):
+    machines = []
+
+    def _boot(emu_name="bochs", cpus=1, mem=256, config="tests/configs/no-partitions.cfg",
+              efi=IMAGE, no_config=False):
+        esp = make_esp(str(tmp_path / "esp"), config, efi=efi, no_config=no_config)
+        m = emu.Machine(emu_name, cpus=cpus, mem=mem, esp=esp, workdir=str(tmp_path / "emu"))
+        log_path = str(tmp_path / "serial.log")
+        log = open(log_path, "w")
+        console = m.start(logfile=log)
+        machines.append((m, log))
+        timeout = BOCHS_TIMEOUT if emu_name == "bochs" else QEMU_TIMEOUT
+        return Booted(m, console, log_path, timeout)
+
+    yield _boot
+
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    for m, log in machines:
+        log.close()
+        if failed:
+            print("\n----- serial output -----")
+            print(open(log.name, errors="replace").read()[-6000:])
+            print("----- emulator log -----")
+            print(m.emulator_log())
+        m.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
