@@ -6,6 +6,7 @@
 #  - the host: unit tests of the portable logic, and tools/tessera-check.
 
 BUILD ?= build
+.DEFAULT_GOAL := all
 EMU ?= bochs
 CPUS ?= 4
 MEM ?= 512
@@ -35,9 +36,9 @@ CORE_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z noexecstack -z norelro \
 	--no-warn-rwx-segments --no-undefined -T linker.ld
 
 CORE_C := $(wildcard hv/*.c hv/lib/*.c arch/x86_64/*.c arch/x86_64/vmx/*.c drivers/*.c)
-CORE_S := $(wildcard arch/x86_64/*.S)
-HEADERS := $(wildcard hv/include/tessera/*.h arch/x86_64/include/arch/*.h \
-	drivers/include/drivers/*.h boot/*.h)
+CORE_S := $(wildcard arch/x86_64/*.S arch/x86_64/vmx/*.S)
+HEADERS := $(wildcard hv/include/tessera/*.h hv/*.h arch/x86_64/include/arch/*.h \
+	arch/x86_64/vmx/*.h drivers/include/drivers/*.h boot/*.h)
 
 # ---------------------------------------------------------------- the loader
 EFI_INC := /usr/include/efi
@@ -49,8 +50,8 @@ EFI_CFLAGS := -std=c11 -O2 -ffreestanding -fno-builtin -fpic -fshort-wchar -mno-
 EFI_LDFLAGS := -nostdlib -shared -Bsymbolic -znocombreloc -L$(EFI_LIB) \
 	-T $(EFI_LIB)/elf_x86_64_efi.lds $(EFI_LIB)/crt0-efi-x86_64.o
 # Portable pieces the loader shares with the core.
-LOADER_SHARED := hv/config.c hv/lib/format.c hv/lib/strutil.c hv/lib/diag.c hv/lib/elf.c \
-	hv/lib/string.c drivers/uart16550.c
+LOADER_SHARED := hv/config.c hv/config_check.c hv/lib/format.c hv/lib/strutil.c \
+	hv/lib/diag.c hv/lib/elf.c hv/lib/string.c drivers/uart16550.c
 LOADER_C := $(wildcard boot/*.c) $(LOADER_SHARED)
 
 # ---------------------------------------------------------------- outputs
@@ -93,21 +94,25 @@ $(eval $(call image_rules,fault,-DTESSERA_SELFTEST_FAULT))
 
 EFI_IMAGE := $(BUILD)/image/tessera.efi
 
+# Test guests (multiboot kernels that run in partitions): tests/guests/.
+include tests/guests/guests.mk
+
 .PHONY: all
-all: $(EFI_IMAGE) $(BUILD)/host/tessera-check
+all: $(EFI_IMAGE) $(BUILD)/host/tessera-check guests
 
 # The ESP as a folder (Bochs vvfat) and as a FAT image (QEMU).
 # `make esp CONFIG=file` chooses the config copied to \tessera\tessera.cfg.
 .PHONY: esp
-esp: $(EFI_IMAGE)
+esp: $(EFI_IMAGE) guests
 	$(PYTHON) tools/mkesp.py --efi $(EFI_IMAGE) --config $(CONFIG) --out $(BUILD)/esp
 
 # ---------------------------------------------------------------- host side
 # Portable files: no arch code, no firmware. They compile unchanged on the
 # host (TESSERA_HOSTED) for the unit tests and tools.
 PORTABLE_SRCS := hv/lib/format.c hv/lib/strutil.c hv/lib/diag.c hv/lib/elf.c \
-	hv/pmm.c hv/memmap.c hv/acpi.c hv/cpus.c hv/config.c
-HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -DTESSERA_HOSTED -Ihv/include \
+	hv/pmm.c hv/memmap.c hv/acpi.c hv/cpus.c hv/config.c hv/config_check.c arch/x86_64/vmx/ept.c hv/multiboot.c \
+	hv/vuart.c hv/ring.c hv/lineout.c
+HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -DTESSERA_HOSTED -Ihv/include -Iarch/x86_64/include \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(wildcard tests/unit/test_*.c))
 
@@ -115,9 +120,10 @@ $(BUILD)/host/test_%: tests/unit/test_%.c tests/unit/unit.h $(PORTABLE_SRCS) $(H
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(PORTABLE_SRCS) -lcmocka
 
-$(BUILD)/host/tessera-check: tools/tessera-check.c $(PORTABLE_SRCS) $(HEADERS)
+CHECK_SRCS := hv/config.c hv/config_check.c hv/lib/format.c hv/lib/strutil.c hv/lib/diag.c
+$(BUILD)/host/tessera-check: tools/tessera-check.c $(CHECK_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) -std=c11 -O2 $(WARN) -DTESSERA_HOSTED -Ihv/include -o $@ $< $(PORTABLE_SRCS)
+	$(HOST_CC) -std=c11 -O2 $(WARN) -DTESSERA_HOSTED -Ihv/include -o $@ $< $(CHECK_SRCS)
 
 .PHONY: unit
 unit: $(UNIT_TESTS)

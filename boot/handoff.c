@@ -10,6 +10,7 @@
  * so the map buffer is allocated once, generously, before the loop.
  */
 #include "loader.h"
+#include <drivers/uart16550.h>
 
 #define HANDOFF_TRIES 8
 #define MMAP_SLACK_DESCRIPTORS 64
@@ -37,16 +38,23 @@ EFI_STATUS handoff(EFI_HANDLE image, struct boot_info *bi, u64 entry)
 		size = bufsize;
 		st = BS->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)(uintptr_t)buf, &key, &dsize,
 				      &dver);
-		if (EFI_ERROR(st))
-			return st;
-		st = BS->ExitBootServices(image, key);
+		if (EFI_ERROR(st) && i == 0)
+			return st; /* nothing given up yet: the caller can still report */
+		if (!EFI_ERROR(st))
+			st = BS->ExitBootServices(image, key);
 		if (st == EFI_SUCCESS)
 			break;
-		if (st != EFI_INVALID_PARAMETER)
-			return st;
 	}
-	if (EFI_ERROR(st))
-		return st;
+	if (EFI_ERROR(st)) {
+		/* After a failed ExitBootServices() only GetMemoryMap() and
+		 * ExitBootServices() may be called (UEFI 2.10, 7.4.6): no console,
+		 * no return to the firmware. The UART is all that is left. */
+		const char msg[] = "tessera: ExitBootServices kept failing; halted\n";
+
+		uart_write(bi->serial_port, msg, sizeof(msg) - 1);
+		for (;;)
+			__asm__ volatile("cli; hlt");
+	}
 
 	/* No firmware services from here on: no say(), no allocation. */
 	__asm__ volatile("cli");

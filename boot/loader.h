@@ -27,8 +27,9 @@ void mp_list_cpus(struct boot_info *bi);
 /* core_image.c: place the embedded core and return its entry point. */
 EFI_STATUS core_load(struct boot_info *bi, u64 *entry);
 
-/* handoff.c: final memory map, ExitBootServices, jump. Returns only on
- * failure (boot services still available). */
+/* handoff.c: final memory map, ExitBootServices, jump. Returns only when
+ * the memory map could not be read before anything was given up (boot
+ * services still available); halts if ExitBootServices keeps failing. */
 EFI_STATUS handoff(EFI_HANDLE image, struct boot_info *bi, u64 entry);
 
 /* Pages of memory of a Tessera type, zeroed. */

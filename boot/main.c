@@ -100,7 +100,7 @@ static u64 measure_tsc_hz(void)
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
-	static struct boot_info *bi;
+	struct boot_info *bi;
 	hpa_t bi_addr;
 	EFI_STATUS st;
 	u64 entry;
@@ -142,6 +142,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		     bi->config_size, &diag);
 	bi->serial_port = cfg.hv.serial_port;
 	bi->serial_baud = cfg.hv.baud;
+	say_init(bi->serial_port, bi->serial_baud); /* from here on, the configured port */
 	say("tessera: config %s: %u partition%s\n", LOADER_CONFIG_PATH, cfg.npartitions,
 	    cfg.npartitions == 1 ? "" : "s");
 	load_files(bi);
@@ -167,6 +168,6 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	    (unsigned long long)(bi->core_size / 1024));
 
 	st = handoff(image, bi, entry);
-	say("tessera: ExitBootServices failed: %s\n", efi_status_name(st));
+	say("tessera: cannot read the memory map: %s\n", efi_status_name(st));
 	return fail(st);
 }

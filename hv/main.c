@@ -15,6 +15,7 @@
 #include <tessera/diag.h>
 #include <tessera/log.h>
 #include <tessera/memmap.h>
+#include <tessera/partition.h>
 #include <tessera/pcpu.h>
 #include <tessera/pmm.h>
 #include <tessera/string.h>
@@ -25,6 +26,11 @@ void hv_main(struct boot_info *bi) __noreturn;
 
 /* Waiting for all APs to finish their own set-up after they started. */
 #define AP_ONLINE_TIMEOUT_US 5000000ull
+
+/* A marker the isolation test guest must never find in the memory it can
+ * reach (tests/guests/isolation.c). Built from two halves so that only
+ * the hypervisor's data holds it whole, never an instruction stream. */
+__attribute__((used)) static char hv_secret[32];
 
 static struct pmm hv_pmm;
 static struct config hv_config;
@@ -154,7 +160,9 @@ static void cpu_online(struct pcpu *c)
 void hv_ap_main(struct pcpu *c)
 {
 	cpu_online(c);
-	arch_cpu_stop(); /* step 2 gives APs partitions to run */
+	if (c->state != PCPU_ONLINE)
+		arch_cpu_stop();
+	vcpu_loop(c->index);
 }
 
 static void start_aps(const struct boot_info *bi)
@@ -166,6 +174,10 @@ static void start_aps(const struct boot_info *bi)
 		return;
 	if (!arch_smp_prepare(bi->trampoline, why, sizeof(why))) {
 		log_printf("tessera: cannot start other CPUs: %s\n", why);
+		for (unsigned i = 1; i < pcpu_count; i++) {
+			pcpus[i].state = PCPU_FAILED;
+			str_copy(pcpus[i].fail_reason, why, sizeof(pcpus[i].fail_reason));
+		}
 		return;
 	}
 	for (unsigned i = 1; i < pcpu_count; i++) {
@@ -219,6 +231,8 @@ void hv_main(struct boot_info *bi)
 	char why[160];
 
 	console_init(bi);
+	str_copy(hv_secret, "TESSERA-", sizeof(hv_secret));
+	str_append(hv_secret, "HYPERVISOR-SECRET", sizeof(hv_secret));
 	check_boot_info(bi);
 	arch_time_init(bi->tsc_hz);
 
@@ -227,7 +241,6 @@ void hv_main(struct boot_info *bi)
 	memory_init(bi);
 	if (!arch_cpu_prepare(bsp, &hv_pmm))
 		stop_boot("out of memory for the boot CPU");
-	arch_cpu_init(bsp); /* again, now with IST stacks */
 	selftest_fault();
 
 	cpus_init(bi);
@@ -244,6 +257,11 @@ void hv_main(struct boot_info *bi)
 	report_cpus();
 
 	config_init(bi);
+	partitions_init(&hv_config, bi, &hv_pmm);
+	vcpu_loop_release();
+	for (unsigned i = 0; i < npartitions; i++)
+		if (partitions[i].cfg->autostart && partitions[i].state != PART_FAILED)
+			partition_start(&partitions[i]);
 	log_printf("tessera: ready\n");
-	arch_cpu_stop();
+	vcpu_loop(0); /* runs a vCPU if CPU 0 has one; otherwise parks (step 3: console) */
 }

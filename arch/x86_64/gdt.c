@@ -11,6 +11,7 @@
 #include <tessera/string.h>
 #include <arch/cpu.h>
 #include <arch/gdt.h>
+#include <arch/lapic.h>
 #include <arch/msr.h>
 
 /* Descriptor encodings, SDM Vol. 3A 3.4.5 (Figure 3-8) and 8.2.3
@@ -20,6 +21,11 @@
 #define DESC_TSS_TYPE 0x89ull             /* P=1, type 9 = available 64-bit TSS */
 
 void idt_load(void);
+
+/* The boot CPU's interrupt stacks exist before the allocator does, so a
+ * double fault, NMI or machine check is reported from its very first
+ * instruction in the core; the APs get theirs from arch_cpu_prepare(). */
+static u8 bsp_ist[IST_COUNT][IST_STACK_SIZE] __aligned(16);
 
 struct desc_ptr {
 	u16 limit;
@@ -66,6 +72,9 @@ void arch_cpu_init(struct pcpu *c)
 	struct pcpu_arch *a = &c->arch;
 
 	c->self = c;
+	if (c == &pcpus[0])
+		for (int i = 0; i < IST_COUNT; i++)
+			a->ist[i] = ptr_to_hpa(bsp_ist[i]);
 	memset(&a->tss, 0, sizeof(a->tss));
 	for (int i = 0; i < IST_COUNT; i++)
 		if (a->ist[i])
@@ -82,6 +91,7 @@ void arch_cpu_init(struct pcpu *c)
 	idt_load();
 	/* After the segment loads: loading GS would overwrite the base. */
 	wrmsr(MSR_GS_BASE, (u64)(uintptr_t)c);
+	lapic_enable_x2apic();
 }
 
 struct pcpu *arch_this_cpu(void)

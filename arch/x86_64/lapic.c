@@ -21,6 +21,21 @@
 static volatile u32 *xapic;
 static bool x2apic;
 
+/*
+ * Put this CPU's local APIC in x2APIC mode (SDM Vol. 3A 11.12.1): the
+ * same interface on every CPU, and the one partitions get, with access
+ * through MSRs the hypervisor can filter one by one. Going from xAPIC to
+ * x2APIC mode with the APIC enabled is an allowed transition (11.12.5).
+ */
+void lapic_enable_x2apic(void)
+{
+	u64 base = rdmsr(MSR_IA32_APIC_BASE);
+
+	if (!(cpuid(1, 0).ecx & (1u << 21)) || (base & APIC_BASE_X2APIC))
+		return;
+	wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
+}
+
 void lapic_init(void)
 {
 	u64 base = rdmsr(MSR_IA32_APIC_BASE);

@@ -83,11 +83,17 @@ bool arch_cpu_prepare(struct pcpu *c, struct pmm *p)
 {
 	struct pcpu_arch *a = &c->arch;
 
-	a->stack = pmm_alloc(p, CPU_STACK_SIZE, PAGE_SIZE, PMM_NO_LIMIT);
+	/* The boot CPU keeps the stack entry.S gave it and the IST stacks
+	 * gdt.c gave it; only what is missing is allocated. */
+	if (!a->stack && c != &pcpus[0])
+		a->stack = pmm_alloc(p, CPU_STACK_SIZE, PAGE_SIZE, PMM_NO_LIMIT);
 	for (int i = 0; i < IST_COUNT; i++)
-		a->ist[i] = pmm_alloc(p, IST_STACK_SIZE, PAGE_SIZE, PMM_NO_LIMIT);
-	a->vmxon_region = pmm_alloc_page(p, PMM_NO_LIMIT);
-	if (!a->stack || !a->ist[0] || !a->ist[1] || !a->ist[2] || !a->vmxon_region) {
+		if (!a->ist[i])
+			a->ist[i] = pmm_alloc(p, IST_STACK_SIZE, PAGE_SIZE, PMM_NO_LIMIT);
+	if (!a->vmxon_region)
+		a->vmxon_region = pmm_alloc_page(p, PMM_NO_LIMIT);
+	if ((!a->stack && c != &pcpus[0]) || !a->ist[0] || !a->ist[1] || !a->ist[2] ||
+	    !a->vmxon_region) {
 		str_copy(c->fail_reason, "out of memory for its stacks", sizeof(c->fail_reason));
 		return false;
 	}
@@ -131,6 +137,9 @@ bool arch_cpu_start(struct pcpu *c)
 		lapic_send_sipi(c->apic_id, vector);
 	}
 	if (!wait_started(started, START_TIMEOUT_US)) {
+		/* Park it in wait-for-SIPI, so that it cannot wake up late and
+		 * run with the next AP's stack from the shared page. */
+		lapic_send_init(c->apic_id);
 		c->state = PCPU_FAILED;
 		str_copy(c->fail_reason, "did not answer INIT-SIPI-SIPI", sizeof(c->fail_reason));
 		return false;

@@ -11,7 +11,7 @@
  *   real mode (16-bit) --lgdt, CR0.PE--> protected mode (32-bit, flat)
  *   --CR4.PAE, CR3, EFER.LME, CR0.PG--> compatibility mode
  *   --far jump to a 64-bit code segment--> 64-bit mode --> ap_entry
- *   (SDM Vol. 3A 9.8.5 "Initializing IA-32e Mode")
+ *   (SDM Vol. 3A 10.8.5 "Initializing IA-32e Mode")
  */
 #define OFF(sym) ((sym) - trampoline_start)
 
@@ -59,7 +59,7 @@ pm32:
 	rdmsr
 	orl $EFER_LME, %eax
 	wrmsr
-	/* After INIT, CR0 has CD and NW set (caches off, SDM Table 9-1):
+	/* After INIT, CR0 has CD and NW set (caches off, SDM Vol. 3A Table 10-1):
 	 * start from a clean value with paging, native FPU errors, WP. */
 	movl $(CR0_PE | CR0_NE | CR0_WP | CR0_PG), %eax
 	movl %eax, %cr0
@@ -99,6 +99,7 @@ tr_far64:
 	.globl tr_cr3
 tr_cr3:
 	.long 0
+	.balign 4
 	.globl tr_started
 tr_started:
 	.long 0

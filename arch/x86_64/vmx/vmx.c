@@ -24,6 +24,7 @@
 
 /* Allowed-1 settings are the high 32 bits of the capability MSRs (A.3.2). */
 #define PROCBASED_ACTIVATE_SECONDARY (1u << 31)
+#define PROCBASED_MONITOR_TRAP_FLAG (1u << 27)
 #define SECONDARY_EPT (1u << 1)
 #define SECONDARY_VPID (1u << 5)
 #define SECONDARY_UNRESTRICTED_GUEST (1u << 7)
@@ -85,10 +86,11 @@ void arch_virt_describe(char *buf, size_t n)
 	u64 basic = rdmsr(MSR_IA32_VMX_BASIC);
 	u32 secondary = allowed1(MSR_IA32_VMX_PROCBASED_CTLS2);
 
-	strfmt(buf, n, "vmx: revision 0x%x, EPT %s, unrestricted guest %s, VPID %s",
+	strfmt(buf, n, "vmx: revision 0x%x, EPT %s, unrestricted guest %s, VPID %s, MTF %s",
 	       VMX_BASIC_REVISION(basic), secondary & SECONDARY_EPT ? "yes" : "no",
 	       secondary & SECONDARY_UNRESTRICTED_GUEST ? "yes" : "no",
-	       secondary & SECONDARY_VPID ? "yes" : "no");
+	       secondary & SECONDARY_VPID ? "yes" : "no",
+	       allowed1(MSR_IA32_VMX_PROCBASED_CTLS) & PROCBASED_MONITOR_TRAP_FLAG ? "yes" : "no");
 }
 
 /*
@@ -145,7 +147,7 @@ bool arch_virt_enable(struct pcpu *c, char *why, size_t n)
 	}
 	apply_fixed_bits();
 
-	/* The VMXON region starts with the VMCS revision identifier (24.11.5). */
+	/* The VMXON region starts with the VMCS revision identifier (25.11.5). */
 	revision = VMX_BASIC_REVISION(basic);
 	memset(hpa_to_ptr(c->arch.vmxon_region), 0, PAGE_SIZE);
 	memcpy(hpa_to_ptr(c->arch.vmxon_region), &revision, sizeof(revision));

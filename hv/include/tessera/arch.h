@@ -65,6 +65,24 @@ bool arch_virt_enable(struct pcpu *c, char *why, size_t n);
 /* One line of capabilities for the boot log (revision, EPT, VPID...). */
 void arch_virt_describe(char *buf, size_t n);
 
+/* --- partitions (arch keeps its own per-partition and per-vCPU data,
+ *     found by partition id and vCPU) ----------------------------------- */
+
+struct partition;
+struct vcpu;
+
+/* Map the partition's RAM for the guest: [0, 0xa0000) and
+ * [0x100000, mem_size) of guest-physical space onto its host block, and
+ * nothing else. Also builds the MSR and I/O permission bitmaps. */
+bool arch_partition_create(struct partition *p, struct pmm *pmm, char *why, size_t n);
+
+/* Run v on this CPU until its partition stops or fails, or v is told to
+ * stop (v->stop_request). Starts from v->boot. */
+void arch_vcpu_run(struct vcpu *v);
+
+/* A one-line name for an arch exit reason ("CPUID", "EPT violation"). */
+const char *arch_exit_reason_name(unsigned reason);
+
 /* --- called by arch code ------------------------------------------------- */
 
 /* Where a started AP lands after arch set up its stack. */

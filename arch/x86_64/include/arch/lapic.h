@@ -8,6 +8,7 @@
 #include <tessera/types.h>
 
 void lapic_init(void);
+void lapic_enable_x2apic(void);
 bool lapic_x2apic_mode(void);
 void lapic_send_init(u32 apic_id);
 void lapic_send_sipi(u32 apic_id, u8 vector);

@@ -1,0 +1,636 @@
+/*
+ * The VM-exit loop and its handlers.
+ *
+ * arch_vcpu_run() enters the guest and dispatches every exit through
+ * exit_handlers[], indexed by basic exit reason (SDM Vol. 3D Appendix C).
+ * Each handler returns what happens next:
+ *   EXIT_RESUME  the exit is dealt with; re-enter the guest
+ *   EXIT_STOP    the vCPU stops (its partition stopped or failed)
+ * A reason without a handler fails the partition with a full report: an
+ * exit is never silently ignored.
+ *
+ * Handlers translate Intel-specific exit information into the neutral
+ * calls of hv/ (vcpu_io, vcpu_hypercall, partition_fail, ...).
+ */
+#include <tessera/arch.h>
+#include <tessera/log.h>
+#include <tessera/partition.h>
+#include <tessera/pcpu.h>
+#include <tessera/string.h>
+#include <arch/cpu.h>
+#include <arch/msr.h>
+#include <arch/vmcs.h>
+#include <arch/vmx.h>
+#include <arch/vmx_exit.h>
+#include <arch/x86.h>
+#include "vmx_internal.h"
+
+enum exit_action { EXIT_RESUME, EXIT_STOP };
+typedef enum exit_action (*exit_handler_fn)(struct vcpu *v);
+
+static const char *const exit_names[EXIT_REASON_MAX] = {
+	[EXIT_REASON_EXCEPTION_NMI] = "exception or NMI",
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = "external interrupt",
+	[EXIT_REASON_TRIPLE_FAULT] = "triple fault",
+	[EXIT_REASON_INIT_SIGNAL] = "INIT signal",
+	[EXIT_REASON_SIPI_SIGNAL] = "SIPI",
+	[EXIT_REASON_TASK_SWITCH] = "task switch",
+	[EXIT_REASON_CPUID] = "CPUID",
+	[EXIT_REASON_HLT] = "HLT",
+	[EXIT_REASON_INVD] = "INVD",
+	[EXIT_REASON_INVLPG] = "INVLPG",
+	[EXIT_REASON_RDTSC] = "RDTSC",
+	[EXIT_REASON_VMCALL] = "VMCALL",
+	[EXIT_REASON_VMCLEAR] = "VMCLEAR",
+	[EXIT_REASON_VMLAUNCH] = "VMLAUNCH",
+	[EXIT_REASON_VMPTRLD] = "VMPTRLD",
+	[EXIT_REASON_VMPTRST] = "VMPTRST",
+	[EXIT_REASON_VMREAD] = "VMREAD",
+	[EXIT_REASON_VMRESUME] = "VMRESUME",
+	[EXIT_REASON_VMWRITE] = "VMWRITE",
+	[EXIT_REASON_VMOFF] = "VMXOFF",
+	[EXIT_REASON_VMON] = "VMXON",
+	[EXIT_REASON_CR_ACCESS] = "CR access",
+	[EXIT_REASON_DR_ACCESS] = "DR access",
+	[EXIT_REASON_IO_INSTRUCTION] = "I/O instruction",
+	[EXIT_REASON_MSR_READ] = "RDMSR",
+	[EXIT_REASON_MSR_WRITE] = "WRMSR",
+	[EXIT_REASON_INVALID_STATE] = "VM entry: invalid guest state",
+	[EXIT_REASON_MSR_LOAD_FAIL] = "VM entry: MSR loading",
+	[EXIT_REASON_MWAIT_INSTRUCTION] = "MWAIT",
+	[EXIT_REASON_MONITOR_TRAP_FLAG] = "monitor trap flag",
+	[EXIT_REASON_MONITOR_INSTRUCTION] = "MONITOR",
+	[EXIT_REASON_PAUSE_INSTRUCTION] = "PAUSE",
+	[EXIT_REASON_MCE_DURING_VMENTRY] = "VM entry: machine check",
+	[EXIT_REASON_EPT_VIOLATION] = "EPT violation",
+	[EXIT_REASON_EPT_MISCONFIG] = "EPT misconfiguration",
+	[EXIT_REASON_INVEPT] = "INVEPT",
+	[EXIT_REASON_RDTSCP] = "RDTSCP",
+	[EXIT_REASON_PREEMPTION_TIMER] = "preemption timer",
+	[EXIT_REASON_INVVPID] = "INVVPID",
+	[EXIT_REASON_WBINVD] = "WBINVD",
+	[EXIT_REASON_XSETBV] = "XSETBV",
+	[EXIT_REASON_RDRAND] = "RDRAND",
+	[EXIT_REASON_INVPCID] = "INVPCID",
+	[EXIT_REASON_VMFUNC] = "VMFUNC",
+	[EXIT_REASON_RDSEED] = "RDSEED",
+	[EXIT_REASON_XSAVES] = "XSAVES",
+	[EXIT_REASON_XRSTORS] = "XRSTORS",
+};
+
+const char *arch_exit_reason_name(unsigned reason)
+{
+	const char *n = reason < EXIT_REASON_MAX ? exit_names[reason] : NULL;
+
+	return n ? n : "unknown";
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static void skip_instruction(void)
+{
+	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
+	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	/* Blocking by STI / MOV SS ends with the next instruction (25.4.2). */
+	if (intr & 3)
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~3u);
+}
+
+/* Deliver an exception to the guest on the next entry (26.6, 25.8.3). */
+static void inject_exception(u8 vector, bool has_error, u32 error)
+{
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION |
+						       (has_error ? INTR_INFO_DELIVER_CODE : 0) |
+						       vector);
+	if (has_error)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+}
+
+static void inject_ud(void)
+{
+	inject_exception(EXC_UD, false, 0);
+}
+
+static void inject_gp(void)
+{
+	inject_exception(EXC_GP, true, 0);
+}
+
+/* General register n as numbered in exit qualifications (Table 28-3). */
+static u64 *gpr(struct vcpu *v, unsigned n)
+{
+	u64 *const map[16] = {
+		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx, NULL, &v->regs.rbp,
+		&v->regs.rsi, &v->regs.rdi, &v->regs.r8, &v->regs.r9, &v->regs.r10,
+		&v->regs.r11, &v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
+	};
+	return map[n & 15]; /* NULL for RSP: it lives in the VMCS */
+}
+
+static u64 read_gpr(struct vcpu *v, unsigned n)
+{
+	u64 *r = gpr(v, n);
+
+	return r ? *r : vmcs_readl(GUEST_RSP);
+}
+
+static void write_gpr(struct vcpu *v, unsigned n, u64 value)
+{
+	u64 *r = gpr(v, n);
+
+	if (r)
+		*r = value;
+	else
+		vmcs_writel(GUEST_RSP, value);
+}
+
+static bool guest_cpl0(void)
+{
+	return ((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 0;
+}
+
+/* The full report for a partition that fails on an exit. */
+static void dump_guest(struct vcpu *v, u32 reason)
+{
+	struct guest_regs *r = &v->regs;
+
+	log_printf("tessera: partition %s vcpu %u: exit %u (%s), qualification 0x%llx\n",
+		   v->part->name, v->index, reason, arch_exit_reason_name(reason),
+		   (unsigned long long)vmcs_readl(EXIT_QUALIFICATION));
+	log_printf("    rip=%016llx rsp=%016llx rflags=%016llx cr0=%08llx cr3=%08llx "
+		   "cr4=%08llx\n",
+		   (unsigned long long)vmcs_readl(GUEST_RIP),
+		   (unsigned long long)vmcs_readl(GUEST_RSP),
+		   (unsigned long long)vmcs_readl(GUEST_RFLAGS),
+		   (unsigned long long)vmcs_readl(CR0_READ_SHADOW),
+		   (unsigned long long)vmcs_readl(GUEST_CR3),
+		   (unsigned long long)vmcs_readl(CR4_READ_SHADOW));
+	log_printf("    rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx\n",
+		   (unsigned long long)r->rax, (unsigned long long)r->rbx,
+		   (unsigned long long)r->rcx, (unsigned long long)r->rdx);
+	log_printf("    rsi=%016llx rdi=%016llx rbp=%016llx\n", (unsigned long long)r->rsi,
+		   (unsigned long long)r->rdi, (unsigned long long)r->rbp);
+}
+
+static enum exit_action fail(struct vcpu *v, u32 reason, const char *what)
+{
+	dump_guest(v, reason);
+	partition_fail(v->part, "%s at rip 0x%llx", what,
+		       (unsigned long long)vmcs_readl(GUEST_RIP));
+	return EXIT_STOP;
+}
+
+/* --------------------------------------------------------------- handlers */
+
+static enum exit_action handle_external_interrupt(struct vcpu *v)
+{
+	/* Acknowledged on exit (25.7.1); the vector is in the exit
+	 * interruption information. Nothing sends partition CPUs interrupts
+	 * yet except to make them exit, so: end of interrupt, carry on. The
+	 * run loop checks v->stop_request before re-entering. */
+	(void)v;
+	wrmsr(MSR_X2APIC_EOI, 0);
+	return EXIT_RESUME;
+}
+
+static enum exit_action handle_triple_fault(struct vcpu *v)
+{
+	return fail(v, EXIT_REASON_TRIPLE_FAULT, "triple fault");
+}
+
+static enum exit_action handle_init(struct vcpu *v)
+{
+	/* A physical INIT reached a partition CPU: nothing in Tessera sends
+	 * one, and a guest cannot (its ICR writes are filtered). Ignore. */
+	partition_report(v->part, "ignored INIT signal on cpu %u", v->pcpu);
+	return EXIT_RESUME;
+}
+
+/* CPUID: the real CPU, with what a guest must not believe (SDM Vol. 2A
+ * CPUID): no VMX, no MONITOR/MWAIT, and a hypervisor present. */
+#define CPUID_HV_LEAF 0x40000000u
+static enum exit_action handle_cpuid(struct vcpu *v)
+{
+	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx;
+	struct cpuid_regs r = cpuid(leaf, sub);
+
+	switch (leaf) {
+	case 1:
+		r.ecx &= ~(CPUID1_ECX_VMX | (1u << 3) /* MONITOR */);
+		r.ecx |= CPUID1_ECX_HYPERVISOR;
+		/* EBX[23:16]: logical processors per package, as the partition sees it. */
+		r.ebx = (r.ebx & ~0x00ff0000u) | (v->part->nvcpus << 16);
+		break;
+	case CPUID_HV_LEAF:
+		/* Hypervisor vendor leaf: "TesseraHV   " (cf. KVM's "KVMKVMKVM"). */
+		r.eax = CPUID_HV_LEAF;
+		r.ebx = 0x73736554; /* "Tess" */
+		r.ecx = 0x48617265; /* "eraH" */
+		r.edx = 0x20202056; /* "V   " */
+		break;
+	default:
+		if (leaf > CPUID_HV_LEAF && leaf < 0x40000100u)
+			r = (struct cpuid_regs){ 0, 0, 0, 0 };
+		break;
+	}
+	v->regs.rax = r.eax;
+	v->regs.rbx = r.ebx;
+	v->regs.rcx = r.ecx;
+	v->regs.rdx = r.edx;
+	skip_instruction();
+	return EXIT_RESUME;
+}
+
+/* HLT: nothing will wake this vCPU (Tessera delivers no interrupts to
+ * partitions yet), so it is parked until its partition stops. */
+static enum exit_action handle_hlt(struct vcpu *v)
+{
+	skip_instruction();
+	while (!v->stop_request)
+		cpu_relax();
+	return EXIT_STOP;
+}
+
+/* I/O instruction, exit qualification Table 28-5: size-1 in bits 2:0,
+ * direction in bit 3 (1 = IN), string in bit 4, port in 31:16. */
+static enum exit_action handle_io(struct vcpu *v)
+{
+	u64 q = vmcs_readl(EXIT_QUALIFICATION);
+	unsigned size = (unsigned)(q & 7) + 1;
+	bool in = q & (1u << 3);
+	u16 port = (u16)(q >> 16);
+	u32 value, mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+
+	if (q & (1u << 4))
+		return fail(v, EXIT_REASON_IO_INSTRUCTION, "string I/O (INS/OUTS) is not supported");
+	value = in ? 0 : (u32)v->regs.rax & mask;
+	vcpu_io(v, port, size, !in, &value);
+	if (in)
+		v->regs.rax = (v->regs.rax & ~(u64)mask) | (value & mask);
+	skip_instruction();
+	return v->part->state == PART_RUNNING ? EXIT_RESUME : EXIT_STOP;
+}
+
+static enum exit_action handle_rdmsr(struct vcpu *v)
+{
+	u32 msr = (u32)v->regs.rcx;
+	u64 value;
+
+	if (vmx_msr_read(v, msr, &value) == MSR_DENIED) {
+		partition_report(v->part, "denied rdmsr 0x%x (#GP)", msr);
+		inject_gp();
+		return EXIT_RESUME;
+	}
+	v->regs.rax = (u32)value;
+	v->regs.rdx = value >> 32;
+	skip_instruction();
+	return EXIT_RESUME;
+}
+
+static enum exit_action handle_wrmsr(struct vcpu *v)
+{
+	u32 msr = (u32)v->regs.rcx;
+	u64 value = ((v->regs.rdx & 0xffffffffu) << 32) | (v->regs.rax & 0xffffffffu);
+
+	if (vmx_msr_write(v, msr, value) == MSR_DENIED) {
+		partition_report(v->part, "denied wrmsr 0x%x value 0x%llx (#GP)", msr,
+				 (unsigned long long)value);
+		inject_gp();
+		return EXIT_RESUME;
+	}
+	skip_instruction();
+	return v->part->state == PART_RUNNING ? EXIT_RESUME : EXIT_STOP;
+}
+
+/* MOV to CR0 with paging turning on or off while EFER.LME is set: the
+ * CPU would switch IA-32e mode; emulating the write, we do it
+ * (SDM Vol. 3A 10.8.5, Vol. 3C 26.3.1.1). */
+static void set_cr0(u64 value)
+{
+	u64 old = vmcs_readl(CR0_READ_SHADOW);
+	u64 efer = vmcs_read64(GUEST_IA32_EFER);
+	u32 entry = vmcs_read32(VM_ENTRY_CONTROLS);
+
+	if ((value ^ old) & CR0_PG && efer & EFER_LME) {
+		if (value & CR0_PG) {
+			efer |= EFER_LMA;
+			entry |= VM_ENTRY_IA32E_MODE;
+		} else {
+			efer &= ~EFER_LMA;
+			entry &= ~VM_ENTRY_IA32E_MODE;
+		}
+		vmcs_write64(GUEST_IA32_EFER, efer);
+		vmcs_write32(VM_ENTRY_CONTROLS, entry);
+	}
+	vmcs_writel(CR0_READ_SHADOW, value);
+	vmcs_writel(GUEST_CR0, vmx_cr0_real(value));
+}
+
+/* Control-register access, exit qualification Table 28-3: CR number in
+ * bits 3:0, access type in 5:4 (0 MOV to CR, 1 MOV from CR, 2 CLTS,
+ * 3 LMSW), register in 11:8, LMSW source data in 31:16. Only the bits we
+ * own (the guest/host masks) make these exit. */
+static enum exit_action handle_cr(struct vcpu *v)
+{
+	u64 q = vmcs_readl(EXIT_QUALIFICATION);
+	unsigned cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+
+	if (type == 0 && cr == 0) {
+		set_cr0(read_gpr(v, reg));
+	} else if (type == 0 && cr == 4) {
+		u64 value = read_gpr(v, reg);
+
+		if (value & CR4_VMXE) { /* VMX is hidden: as on a CPU without it */
+			inject_gp();
+			return EXIT_RESUME;
+		}
+		vmcs_writel(CR4_READ_SHADOW, value);
+		vmcs_writel(GUEST_CR4, vmx_cr4_real(value));
+	} else if (type == 2) { /* CLTS */
+		set_cr0(vmcs_readl(CR0_READ_SHADOW) & ~CR0_TS);
+	} else if (type == 3) { /* LMSW: only bits 3:0 of CR0, and it cannot clear PE */
+		u64 cr0 = vmcs_readl(CR0_READ_SHADOW);
+		u64 msw = (q >> 16) & 0xf;
+
+		set_cr0((cr0 & ~0xeull) | (msw & 0xe) | ((cr0 | msw) & 1));
+	} else if (type == 1) {
+		write_gpr(v, reg, cr == 0 ? vmcs_readl(CR0_READ_SHADOW) :
+			  cr == 4 ? vmcs_readl(CR4_READ_SHADOW) : 0);
+	} else {
+		return fail(v, EXIT_REASON_CR_ACCESS, "unexpected control register access");
+	}
+	skip_instruction();
+	return EXIT_RESUME;
+}
+
+/* XSETBV always exits (25.1.2). The guest's XCR0 becomes the real one on
+ * its own CPU; only values the CPU supports are accepted, else #GP as the
+ * instruction itself would raise (SDM Vol. 2C XSETBV). */
+static enum exit_action handle_xsetbv(struct vcpu *v)
+{
+	u32 index = (u32)v->regs.rcx;
+	u64 value = ((v->regs.rdx & 0xffffffffu) << 32) | (v->regs.rax & 0xffffffffu);
+	struct cpuid_regs xs = cpuid(0xd, 0);
+	u64 supported = ((u64)xs.edx << 32) | xs.eax;
+
+	if (index != 0 || !(value & 1) || (value & ~supported) ||
+	    ((value & 4) && !(value & 2))) { /* AVX needs SSE state */
+		inject_gp();
+		return EXIT_RESUME;
+	}
+	__asm__ volatile("xsetbv" : : "c"(index), "a"((u32)value), "d"((u32)(value >> 32)));
+	skip_instruction();
+	return EXIT_RESUME;
+}
+
+static enum exit_action handle_vmcall(struct vcpu *v)
+{
+	s64 r;
+
+	if (!guest_cpl0()) { /* hypercalls are for the guest kernel only */
+		inject_ud();
+		return EXIT_RESUME;
+	}
+	r = vcpu_hypercall(v, v->regs.rax, v->regs.rbx, v->regs.rcx, v->regs.rdx);
+	v->regs.rax = (u64)r;
+	skip_instruction();
+	return v->part->state == PART_RUNNING ? EXIT_RESUME : EXIT_STOP;
+}
+
+/* VMX instructions, MONITOR/MWAIT: not offered to guests; #UD as on a CPU
+ * without them (their CPUID bits are clear). */
+static enum exit_action handle_undefined(struct vcpu *v)
+{
+	(void)v;
+	inject_ud();
+	return EXIT_RESUME;
+}
+
+/* ------------------------------------------------ EPT violations */
+
+static void ept_flush(struct vcpu *v)
+{
+	if (invept_single(ept_pointer(&vmx_partitions[v->part->id].ept)) != VMX_OK)
+		vmx_fatal("INVEPT");
+}
+
+/*
+ * Single-stepping one guest instruction with the trap flag: set
+ * RFLAGS.TF and make #DB exit (exception bitmap, 25.6.3); the debug trap
+ * after the instruction brings us back (SDM Vol. 3B 18.3.1.4). The monitor
+ * trap flag (25.6.2) would be neater, but not every VMX implementation
+ * has it (Bochs' Skylake model does not), and TF works on all of them.
+ * If blocking by STI/MOV SS is in effect, VM entry requires the pending
+ * single-step to be recorded in the BS bit (26.3.1.5).
+ */
+#define RFLAGS_TF (1ull << 8)
+#define PENDING_DBG_BS (1ull << 14)
+
+static void single_step(struct vmx_vcpu *vv, bool on)
+{
+	u64 rflags = vmcs_readl(GUEST_RFLAGS);
+	u32 bitmap = vmcs_read32(EXCEPTION_BITMAP);
+
+	if (on) {
+		vv->guest_tf = rflags & RFLAGS_TF;
+		vmcs_writel(GUEST_RFLAGS, rflags | RFLAGS_TF);
+		vmcs_write32(EXCEPTION_BITMAP, bitmap | (1u << EXC_DB));
+		if (vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & 3)
+			vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
+				    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
+	} else {
+		vmcs_writel(GUEST_RFLAGS, (rflags & ~RFLAGS_TF) | vv->guest_tf);
+		vmcs_write32(EXCEPTION_BITMAP, bitmap & ~(1u << EXC_DB));
+	}
+}
+
+/*
+ * violations = report: let the instruction run once against a scratch
+ * page filled with ones mapped at the faulting address, single-stepped;
+ * then unmap it again. Reads see all ones, writes land in the scratch
+ * page and are discarded. No instruction decoder needed.
+ */
+static enum exit_action step_over_violation(struct vcpu *v, gpa_t gpa)
+{
+	struct vmx_partition *vp = &vmx_partitions[v->part->id];
+	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
+	gpa_t page = ALIGN_DOWN(gpa, PAGE_SIZE);
+
+	if (vv->ntemp == MAX_TEMP_MAPS)
+		return fail(v, EXIT_REASON_EPT_VIOLATION,
+			    "one instruction touched too many unmapped pages");
+	if (!ept_map(&vp->ept, page, vp->scratch, PAGE_SIZE, EPT_READ | EPT_WRITE | EPT_MT_WB))
+		return fail(v, EXIT_REASON_EPT_VIOLATION, "no memory to step over a violation");
+	if (vv->ntemp++ == 0)
+		single_step(vv, true);
+	vv->temp[vv->ntemp - 1] = page;
+	ept_flush(v);
+	return EXIT_RESUME;
+}
+
+/* The stepped instruction is done: take the scratch mappings away. */
+static void step_done(struct vcpu *v)
+{
+	struct vmx_partition *vp = &vmx_partitions[v->part->id];
+	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
+
+	for (unsigned i = 0; i < vv->ntemp; i++)
+		ept_unmap(&vp->ept, vv->temp[i], PAGE_SIZE);
+	vv->ntemp = 0;
+	memset(hpa_to_ptr(vp->scratch), 0xff, PAGE_SIZE);
+	ept_flush(v);
+	single_step(vv, false);
+}
+
+/* Exception exits (Table 28-1 and 25.9.2 exit interruption info): only
+ * the #DB of a single step is intercepted. */
+static enum exit_action handle_exception(struct vcpu *v)
+{
+	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
+	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
+
+	if ((info & 0xff) == EXC_DB && vv->ntemp) {
+		step_done(v);
+		return EXIT_RESUME;
+	}
+	return fail(v, EXIT_REASON_EXCEPTION_NMI, "unexpected exception exit");
+}
+
+/* EPT violation, exit qualification Table 28-7: bit 0 read, 1 write,
+ * 2 instruction fetch; the address is GUEST_PHYSICAL_ADDRESS. */
+static enum exit_action handle_ept_violation(struct vcpu *v)
+{
+	u64 q = vmcs_readl(EXIT_QUALIFICATION);
+	gpa_t gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	u64 rip = vmcs_readl(GUEST_RIP);
+	const char *access = (q & 4) ? "instruction fetch" : (q & 2) ? "write" : "read";
+
+	if (v->part->cfg->violations == VIOLATION_REPORT && !(q & 4)) {
+		partition_report(v->part, "memory violation: %s at guest-physical 0x%llx, rip 0x%llx",
+				 access, (unsigned long long)gpa, (unsigned long long)rip);
+		return step_over_violation(v, gpa);
+	}
+	dump_guest(v, EXIT_REASON_EPT_VIOLATION);
+	partition_fail(v->part, "memory violation: %s at guest-physical 0x%llx, rip 0x%llx",
+		       access, (unsigned long long)gpa, (unsigned long long)rip);
+	return EXIT_STOP;
+}
+
+static enum exit_action handle_ept_misconfig(struct vcpu *v)
+{
+	/* Our own EPT is malformed: a hypervisor bug, not the guest's. */
+	dump_guest(v, EXIT_REASON_EPT_MISCONFIG);
+	partition_fail(v->part, "hypervisor bug: EPT misconfiguration at guest-physical 0x%llx",
+		       (unsigned long long)vmcs_read64(GUEST_PHYSICAL_ADDRESS));
+	return EXIT_STOP;
+}
+
+/* --------------------------------------------------------- dispatch */
+
+static const exit_handler_fn exit_handlers[EXIT_REASON_MAX] = {
+	[EXIT_REASON_EXCEPTION_NMI] = handle_exception,
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_REASON_INIT_SIGNAL] = handle_init,
+	[EXIT_REASON_CPUID] = handle_cpuid,
+	[EXIT_REASON_HLT] = handle_hlt,
+	[EXIT_REASON_VMCALL] = handle_vmcall,
+	[EXIT_REASON_VMCLEAR] = handle_undefined,
+	[EXIT_REASON_VMLAUNCH] = handle_undefined,
+	[EXIT_REASON_VMPTRLD] = handle_undefined,
+	[EXIT_REASON_VMPTRST] = handle_undefined,
+	[EXIT_REASON_VMREAD] = handle_undefined,
+	[EXIT_REASON_VMRESUME] = handle_undefined,
+	[EXIT_REASON_VMWRITE] = handle_undefined,
+	[EXIT_REASON_VMOFF] = handle_undefined,
+	[EXIT_REASON_VMON] = handle_undefined,
+	[EXIT_REASON_INVEPT] = handle_undefined,
+	[EXIT_REASON_INVVPID] = handle_undefined,
+	[EXIT_REASON_VMFUNC] = handle_undefined,
+	[EXIT_REASON_MWAIT_INSTRUCTION] = handle_undefined,
+	[EXIT_REASON_MONITOR_INSTRUCTION] = handle_undefined,
+	[EXIT_REASON_CR_ACCESS] = handle_cr,
+	[EXIT_REASON_IO_INSTRUCTION] = handle_io,
+	[EXIT_REASON_MSR_READ] = handle_rdmsr,
+	[EXIT_REASON_MSR_WRITE] = handle_wrmsr,
+	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG] = handle_ept_misconfig,
+	[EXIT_REASON_XSETBV] = handle_xsetbv,
+};
+
+/* VM-instruction error numbers, SDM Vol. 3C 31.4, Table 31-1 (the ones a
+ * VMLAUNCH/VMRESUME can produce). */
+static const char *entry_error_name(u64 e)
+{
+	switch (e) {
+	case 4:
+		return "VMLAUNCH with non-clear VMCS";
+	case 5:
+		return "VMRESUME with non-launched VMCS";
+	case 7:
+		return "invalid control field(s)";
+	case 8:
+		return "invalid host-state field(s)";
+	case 26:
+		return "events blocked by MOV SS";
+	}
+	return "see SDM Vol. 3C Table 31-1";
+}
+
+static void entry_failed(struct vcpu *v, int how)
+{
+	u64 err = how == VMX_FAIL_VALID ? vmcs_read32(VM_INSTRUCTION_ERROR) : 0;
+
+	dump_guest(v, 0);
+	partition_fail(v->part, "VM entry failed: %s (VM-instruction error %llu: %s)",
+		       how == VMX_FAIL_VALID ? "VMfailValid" : "VMfailInvalid",
+		       (unsigned long long)err, entry_error_name(err));
+}
+
+/* A VM exit that happened during VM entry (27.8): the guest state failed
+ * the checks of 27.3.1. The qualification says which class (Table 28-1
+ * footnotes: 2 = loading PDPTEs, 3 = NMI injection, 4 = VMCS link). */
+static void entry_failed_guest_state(struct vcpu *v, u32 basic)
+{
+	u64 q = vmcs_readl(EXIT_QUALIFICATION);
+
+	dump_guest(v, basic);
+	partition_fail(v->part, "VM entry failed: %s (qualification %llu%s)",
+		       arch_exit_reason_name(basic), (unsigned long long)q,
+		       q == 2 ? ": PDPTE load" : q == 4 ? ": VMCS link pointer" : "");
+}
+
+void arch_vcpu_run(struct vcpu *v)
+{
+	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
+
+	vmcs_setup(v);
+	while (!v->stop_request) {
+		int r = vmx_enter(&v->regs, vv->launched);
+		u32 reason, basic;
+		exit_handler_fn h;
+
+		if (r) {
+			entry_failed(v, r);
+			break;
+		}
+		vv->launched = true;
+		reason = vmcs_read32(VM_EXIT_REASON);
+		basic = EXIT_REASON_BASIC(reason);
+		v->exits++;
+		if (basic < VCPU_EXIT_REASONS)
+			v->exit_count[basic]++;
+		if (reason & EXIT_REASON_FAILED_ENTRY) {
+			entry_failed_guest_state(v, basic);
+			break;
+		}
+		h = basic < EXIT_REASON_MAX ? exit_handlers[basic] : NULL;
+		if (!h) {
+			fail(v, basic, "unhandled VM exit");
+			break;
+		}
+		if (h(v) == EXIT_STOP)
+			break;
+	}
+}

@@ -1,0 +1,121 @@
+/*
+ * Which MSRs a guest may touch, and the ones we emulate.
+ *
+ * The MSR bitmap (SDM Vol. 3C 25.6.9) starts with every bit set (every
+ * RDMSR/WRMSR exits) and we clear the bits of MSRs that are the guest's
+ * own: state that is per-CPU, switched by the VMCS or unused by the
+ * hypervisor, on a CPU the partition has to itself. Everything else exits:
+ * a few MSRs are emulated, the rest are denied with #GP, as a CPU without
+ * that MSR would do, and reported.
+ */
+#include <tessera/partition.h>
+#include <tessera/string.h>
+#include <arch/cpu.h>
+#include <arch/msr.h>
+#include "vmx_internal.h"
+
+/* Bitmap layout (25.6.9): read-low, read-high, write-low, write-high,
+ * 1 KiB each; "low" covers 0..0x1fff, "high" 0xc0000000..0xc0001fff. */
+#define BITMAP_READ 0
+#define BITMAP_WRITE 2048
+#define HIGH_BASE 0xc0000000u
+
+enum access { PASS_RW, PASS_READ };
+
+static const struct {
+	u32 msr;
+	enum access access;
+} passthrough[] = {
+	/* Switched by the VMCS guest-state area on every entry and exit. */
+	{ MSR_IA32_SYSENTER_CS, PASS_RW },
+	{ MSR_IA32_SYSENTER_ESP, PASS_RW },
+	{ MSR_IA32_SYSENTER_EIP, PASS_RW },
+	{ MSR_FS_BASE, PASS_RW },
+	{ MSR_GS_BASE, PASS_RW },
+	{ MSR_EFER, PASS_RW },
+	{ MSR_IA32_PAT, PASS_RW },
+	/* Not used by the hypervisor, which makes no system calls. */
+	{ MSR_KERNEL_GS_BASE, PASS_RW },
+	{ MSR_STAR, PASS_RW },
+	{ MSR_LSTAR, PASS_RW },
+	{ MSR_CSTAR, PASS_RW },
+	{ MSR_SFMASK, PASS_RW },
+	{ MSR_TSC_AUX, PASS_RW },
+	/* Readable facts about the machine; writing them would affect the host. */
+	{ MSR_IA32_TSC, PASS_READ },
+	{ MSR_IA32_MTRRCAP, PASS_READ },
+	{ MSR_IA32_MTRR_DEF_TYPE, PASS_READ },
+};
+
+static void allow(u8 *bitmap, u32 msr, unsigned half)
+{
+	unsigned base = half;
+	u32 bit;
+
+	if (msr >= HIGH_BASE) {
+		base += 1024;
+		msr -= HIGH_BASE;
+	}
+	bit = msr & 0x1fff;
+	bitmap[base + bit / 8] &= (u8)~(1u << (bit % 8));
+}
+
+void vmx_msr_bitmap_init(hpa_t page)
+{
+	u8 *bitmap = hpa_to_ptr(page);
+
+	memset(bitmap, 0xff, PAGE_SIZE);
+	for (unsigned i = 0; i < ARRAY_SIZE(passthrough); i++) {
+		allow(bitmap, passthrough[i].msr, BITMAP_READ);
+		if (passthrough[i].access == PASS_RW)
+			allow(bitmap, passthrough[i].msr, BITMAP_WRITE);
+	}
+	/* The partition CPU's own local APIC, in x2APIC mode (SDM Vol. 3A
+	 * 11.12): readable, and writable except the ICR, through which an IPI
+	 * could reach another partition's CPU. */
+	for (u32 msr = MSR_X2APIC_BASE; msr < MSR_X2APIC_BASE + 0x100; msr++) {
+		allow(bitmap, msr, BITMAP_READ);
+		if (msr != MSR_X2APIC_ICR)
+			allow(bitmap, msr, BITMAP_WRITE);
+	}
+}
+
+/* IA32_FEATURE_CONTROL as a guest sees it: locked, VMX off (the
+ * hypervisor does not offer nested virtualization). */
+#define GUEST_FEATURE_CONTROL FEATURE_CONTROL_LOCKED
+
+enum msr_result vmx_msr_read(struct vcpu *v, u32 msr, u64 *value)
+{
+	switch (msr) {
+	case MSR_IA32_APIC_BASE:
+		/* The real base and mode, with the BSP flag of the partition's
+		 * own numbering: its first vCPU is its BSP (SDM Vol. 3A 11.4.4). */
+		*value = rdmsr(MSR_IA32_APIC_BASE) & ~APIC_BASE_BSP;
+		if (v->index == 0)
+			*value |= APIC_BASE_BSP;
+		return MSR_DONE;
+	case MSR_IA32_FEATURE_CONTROL:
+		*value = GUEST_FEATURE_CONTROL;
+		return MSR_DONE;
+	}
+	return MSR_DENIED;
+}
+
+enum msr_result vmx_msr_write(struct vcpu *v, u32 msr, u64 value)
+{
+	u64 now;
+
+	switch (msr) {
+	case MSR_IA32_APIC_BASE:
+		/* The APIC stays enabled in x2APIC mode at its address: writes
+		 * that keep it so (as a guest enabling x2APIC does) are no-ops. */
+		now = rdmsr(MSR_IA32_APIC_BASE);
+		if ((value & ~APIC_BASE_BSP) == (now & ~APIC_BASE_BSP))
+			return MSR_DONE;
+		return MSR_DENIED;
+	case MSR_X2APIC_ICR:
+		vcpu_send_ipi(v, (u32)(value >> 32), (u32)value);
+		return MSR_DONE;
+	}
+	return MSR_DENIED;
+}

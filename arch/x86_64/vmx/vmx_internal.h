@@ -1,0 +1,51 @@
+/*
+ * Private to arch/x86_64/vmx/: the VMX data behind a partition and a vCPU.
+ * hv/ never sees these; it names partitions by id and vCPUs by pCPU.
+ */
+#ifndef VMX_INTERNAL_H
+#define VMX_INTERNAL_H
+
+#include <tessera/partition.h>
+#include <arch/ept.h>
+
+#define MAX_TEMP_MAPS 4 /* pages mapped for one single-stepped instruction */
+
+struct vmx_partition {
+	struct ept ept;
+	hpa_t msr_bitmap; /* 4 KiB, SDM Vol. 3C 25.6.9 */
+	hpa_t io_bitmap_a; /* ports 0x0000-0x7fff, 25.6.4 */
+	hpa_t io_bitmap_b; /* ports 0x8000-0xffff */
+	hpa_t scratch;     /* stands in for unmapped memory in report mode */
+	u16 vpid;
+};
+
+struct vmx_vcpu {
+	hpa_t vmcs;
+	bool launched;
+	/* violations = report: pages mapped while one instruction single-steps */
+	unsigned ntemp;
+	gpa_t temp[MAX_TEMP_MAPS];
+	u64 guest_tf; /* the guest's own RFLAGS.TF while we single-step */
+};
+
+extern struct vmx_partition vmx_partitions[MAX_PARTITIONS];
+extern struct vmx_vcpu vmx_vcpus[MAX_CPUS];
+
+/* vmcs.c */
+void vmcs_setup(struct vcpu *v);
+void vmcs_load_boot_state(const struct vcpu_boot *b);
+u64 vmx_cr0_real(u64 guest_value);
+u64 vmx_cr4_real(u64 guest_value);
+void vmx_fatal(const char *what); /* a VMX instruction failed: hypervisor bug */
+
+/* exit.c */
+int vmx_enter(struct guest_regs *regs, int launched);
+void vmx_exit_stub(void);
+
+/* msr.c */
+void vmx_msr_bitmap_init(hpa_t bitmap);
+enum msr_result { MSR_DONE, MSR_DENIED };
+enum msr_result vmx_msr_read(struct vcpu *v, u32 msr, u64 *value);
+enum msr_result vmx_msr_write(struct vcpu *v, u32 msr, u64 value);
+
+#endif

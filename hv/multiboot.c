@@ -1,0 +1,519 @@
+/*
+ * Multiboot v1: placing a kernel, its modules and the boot information
+ * structure in a partition's guest memory. See tessera/multiboot.h for
+ * the guest-physical layout.
+ *
+ * Reference: Multiboot Specification 0.6.96
+ * (https://www.gnu.org/software/grub/manual/multiboot/multiboot.html),
+ * cited below as "spec 3.1.1" etc.
+ *
+ * The kernel file is untrusted (it comes from the ESP): every field is
+ * read with memcpy (the buffer promises no alignment), every address is
+ * computed in 64 bits so 32-bit fields cannot wrap, and everything is
+ * checked before the first byte of guest memory is written. A failed load
+ * leaves guest memory as it was; a successful one zeroes all of it first.
+ * Nothing is ever written outside [gm, gm + size).
+ */
+#include <tessera/elf.h>
+#include <tessera/format.h>
+#include <tessera/limits.h>
+#include <tessera/multiboot.h>
+#include <tessera/string.h>
+#include <tessera/types.h>
+
+/* Spec 3.1.2 "The magic fields of Multiboot header" (flags). Bits 0-15
+ * are requirements: one we do not understand or cannot satisfy must fail
+ * the load. Bits 16-31 are optional features and may be ignored. */
+#define MBH_PAGE_ALIGN (1u << 0) /* modules page aligned: we always do */
+#define MBH_MEMORY_INFO (1u << 1) /* mem_* fields: we always give them */
+#define MBH_VIDEO_MODE (1u << 2)  /* video mode table: refused */
+#define MBH_AOUT_KLUDGE (1u << 16) /* address fields valid (spec 3.1.3) */
+#define MBH_REQUIRED_MASK 0xffffu
+#define MBH_SUPPORTED (MBH_PAGE_ALIGN | MBH_MEMORY_INFO)
+
+/* Spec 3.1.1 "The layout of Multiboot header". */
+struct mb_header {
+	u32 magic;
+	u32 flags;
+	u32 checksum; /* magic + flags + checksum == 0 (mod 2^32) */
+	/* Spec 3.1.3: valid only with MBH_AOUT_KLUDGE. */
+	u32 header_addr;
+	u32 load_addr;
+	u32 load_end_addr;
+	u32 bss_end_addr;
+	u32 entry_addr;
+};
+#define MBH_BASE_SIZE 12u /* magic, flags, checksum */
+STATIC_ASSERT(sizeof(struct mb_header) == 32, "spec 3.1.1: address fields end at 32");
+
+/* Spec 3.3 "Boot information format": flags telling which fields are valid. */
+#define MBI_MEMORY (1u << 0)
+#define MBI_CMDLINE (1u << 2)
+#define MBI_MODS (1u << 3)
+#define MBI_MMAP (1u << 6)
+#define MBI_LOADER_NAME (1u << 9)
+
+/* Spec 3.3: the whole structure as of 0.6.96 (through the framebuffer
+ * fields). Fields we do not set stay zero, their flag bits clear. */
+struct mb_info {
+	u32 flags;
+	u32 mem_lower; /* KiB from 0 */
+	u32 mem_upper; /* KiB from 1 MiB */
+	u32 boot_device;
+	u32 cmdline;
+	u32 mods_count;
+	u32 mods_addr;
+	u32 syms[4];
+	u32 mmap_length;
+	u32 mmap_addr;
+	u32 drives_length;
+	u32 drives_addr;
+	u32 config_table;
+	u32 boot_loader_name;
+	u32 apm_table;
+	u32 vbe_control_info;
+	u32 vbe_mode_info;
+	u16 vbe_mode;
+	u16 vbe_interface_seg;
+	u16 vbe_interface_off;
+	u16 vbe_interface_len;
+	u64 framebuffer_addr;
+	u32 framebuffer_pitch;
+	u32 framebuffer_width;
+	u32 framebuffer_height;
+	u8 framebuffer_bpp;
+	u8 framebuffer_type;
+	u8 color_info[6];
+} __packed;
+STATIC_ASSERT(sizeof(struct mb_info) == 116, "spec 3.3: info is 116 bytes");
+STATIC_ASSERT(offsetof(struct mb_info, cmdline) == 16, "spec 3.3");
+STATIC_ASSERT(offsetof(struct mb_info, mmap_length) == 44, "spec 3.3");
+STATIC_ASSERT(offsetof(struct mb_info, boot_loader_name) == 64, "spec 3.3");
+STATIC_ASSERT(offsetof(struct mb_info, framebuffer_addr) == 88, "spec 3.3");
+
+/* Spec 3.3: a module entry. mod_end is exclusive (start + size), as GRUB
+ * sets it. */
+struct mb_mod {
+	u32 mod_start;
+	u32 mod_end;
+	u32 string;
+	u32 reserved;
+};
+STATIC_ASSERT(sizeof(struct mb_mod) == 16, "spec 3.3: module entries are 16 bytes");
+
+/* Spec 3.3: a memory map entry. mmap_addr points at 'size', which counts
+ * the bytes after itself (20). */
+struct mb_mmap {
+	u32 size;
+	u64 base_addr;
+	u64 length;
+	u32 type;
+} __packed;
+STATIC_ASSERT(sizeof(struct mb_mmap) == 24, "spec 3.3: mmap entries are 24 bytes");
+#define MB_MMAP_AVAILABLE 1
+#define MB_MMAP_RESERVED 2
+#define MB_MMAP_ENTRIES 3
+
+#define MB_LOADER_NAME "Tessera"
+#define MB_MEM_LOWER_KIB 640 /* [0, 0xa0000) */
+#define FOUR_GIB (4 * GiB)
+
+/* One piece of the kernel to place: [lo, hi) in guest-physical memory,
+ * its first filesz bytes from the file at offset, the rest zero. */
+struct mb_load {
+	u64 lo, hi;
+	u64 offset, filesz;
+};
+
+struct mb_plan {
+	struct mb_load seg[ELF_MAX_SEGMENTS];
+	unsigned nsegs;
+	u64 entry;
+	u64 lo, hi; /* span of all segments */
+	u64 mod_start[MAX_MODULES];
+	u64 modules_hi;
+	/* Info area, guest-physical */
+	u64 mmap_addr, mods_addr, name_addr, cmdline_addr, mod_string_addr[MAX_MODULES];
+	u64 info_end;
+};
+
+/* Callers pass err/errlen straight through; either may be absent. */
+struct mb_err {
+	char *buf;
+	size_t len;
+};
+
+static bool __printf(2, 3) fail(const struct mb_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->buf && e->len) {
+		va_start(ap, fmt);
+		vstrfmt(e->buf, e->len, fmt, ap);
+		va_end(ap);
+	}
+	return false;
+}
+
+/* "4 MiB", "1 GiB", "640 KiB", "1000 bytes": for messages. */
+static const char *size_str(char *buf, size_t len, u64 n)
+{
+	if (n && IS_ALIGNED(n, GiB))
+		strfmt(buf, len, "%llu GiB", (unsigned long long)(n / GiB));
+	else if (n && IS_ALIGNED(n, MiB))
+		strfmt(buf, len, "%llu MiB", (unsigned long long)(n / MiB));
+	else if (n && IS_ALIGNED(n, KiB))
+		strfmt(buf, len, "%llu KiB", (unsigned long long)(n / KiB));
+	else
+		strfmt(buf, len, "%llu bytes", (unsigned long long)n);
+	return buf;
+}
+
+/* strlen, but stops counting past max (the info area bounds any string
+ * we could accept, so a longer one need not be measured to the end). */
+static u64 len_upto(const char *s, u64 max)
+{
+	u64 n = 0;
+
+	if (!s)
+		return 0;
+	while (n <= max && s[n])
+		n++;
+	return n;
+}
+
+static u32 rd32(const u8 *p)
+{
+	u32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/*
+ * Spec 3.1.1: the header lies wholly within the first MB_HEADER_SEARCH
+ * bytes, 32-bit aligned, and its checksum makes magic + flags + checksum
+ * zero. A magic value with a wrong checksum is reported as such (if no
+ * valid header follows) since it almost always means a mistyped flag.
+ */
+static bool find_header(const u8 *k, size_t ksize, size_t *off, struct mb_header *h,
+			const struct mb_err *e)
+{
+	size_t limit = MIN(ksize, (size_t)MB_HEADER_SEARCH);
+	size_t bad = (size_t)-1;
+
+	for (size_t o = 0; o + MBH_BASE_SIZE <= limit; o += 4) {
+		if (rd32(k + o) != MB_HEADER_MAGIC)
+			continue;
+		if ((u32)(rd32(k + o) + rd32(k + o + 4) + rd32(k + o + 8)) != 0) {
+			if (bad == (size_t)-1)
+				bad = o;
+			continue;
+		}
+		memset(h, 0, sizeof(*h));
+		/* Only the part present in the file; flags say what is valid. */
+		memcpy(h, k + o, MIN(sizeof(*h), limit - o));
+		*off = o;
+		return true;
+	}
+	if (bad != (size_t)-1)
+		return fail(e, "multiboot header at offset 0x%zx has a bad checksum", bad);
+	return fail(e, "no multiboot header in the first 8 KiB");
+}
+
+/* Spec 3.1.2: refuse requirement bits (0-15) we cannot honour. */
+static bool check_flags(u32 flags, const struct mb_err *e)
+{
+	u32 refused = flags & MBH_REQUIRED_MASK & ~MBH_SUPPORTED;
+
+	if (refused & MBH_VIDEO_MODE)
+		return fail(e, "header flag bit 2 (video mode) is not supported");
+	if (refused) {
+		unsigned bit = 0;
+
+		while (!(refused & (1u << bit)))
+			bit++;
+		return fail(e, "header flag bit %u is not supported", bit);
+	}
+	return true;
+}
+
+/*
+ * Spec 3.1.3 "The address fields of Multiboot header": the file offset of
+ * the header corresponds to header_addr, so loading starts at file offset
+ * header_off - (header_addr - load_addr). load_end_addr 0 means "to the
+ * end of the file", bss_end_addr 0 means "no bss".
+ */
+static bool plan_aout(const struct mb_header *h, size_t hoff, size_t ksize, struct mb_plan *p,
+		      const struct mb_err *e)
+{
+	u64 start, len, end;
+
+	if (hoff + sizeof(*h) > MIN(ksize, (size_t)MB_HEADER_SEARCH))
+		return fail(e, "multiboot header at offset 0x%zx is cut short (flag 16 needs "
+			    "32 bytes)", hoff);
+	if (h->load_addr > h->header_addr)
+		return fail(e, "header load_addr 0x%x is above header_addr 0x%x", h->load_addr,
+			    h->header_addr);
+	if (h->header_addr - h->load_addr > hoff)
+		return fail(e, "header_addr 0x%x - load_addr 0x%x is more than the header's "
+			    "file offset 0x%zx", h->header_addr, h->load_addr, hoff);
+	start = hoff - (h->header_addr - h->load_addr);
+	if (h->load_end_addr == 0) {
+		len = ksize - start;
+	} else {
+		if (h->load_end_addr < h->load_addr)
+			return fail(e, "header load_end_addr 0x%x is below load_addr 0x%x",
+				    h->load_end_addr, h->load_addr);
+		len = (u64)h->load_end_addr - h->load_addr;
+		if (len > ksize - start)
+			return fail(e, "header load_end_addr 0x%x is past the end of the file",
+				    h->load_end_addr);
+	}
+	end = h->load_addr + len;
+	if (h->bss_end_addr != 0) {
+		if (h->bss_end_addr < end)
+			return fail(e, "header bss_end_addr 0x%x is below the end of the loaded "
+				    "data 0x%llx", h->bss_end_addr, (unsigned long long)end);
+		end = h->bss_end_addr;
+	}
+	if (end == h->load_addr)
+		return fail(e, "header address fields describe an empty image");
+	if (h->entry_addr < h->load_addr || h->entry_addr >= end)
+		return fail(e, "header entry_addr 0x%x is outside the image 0x%x..0x%llx",
+			    h->entry_addr, h->load_addr, (unsigned long long)end);
+	p->seg[0] = (struct mb_load){ .lo = h->load_addr, .hi = end, .offset = start,
+				      .filesz = len };
+	p->nsegs = 1;
+	p->entry = h->entry_addr;
+	return true;
+}
+
+/*
+ * An ELF kernel without address fields: each PT_LOAD goes to its p_paddr
+ * (GRUB does the same; a higher-half kernel links at a high p_vaddr and a
+ * low p_paddr). Paging is off at entry (spec 3.2), so e_entry, a virtual
+ * address, is translated through the segment holding it, as GRUB does;
+ * for the usual p_vaddr == p_paddr kernel that changes nothing.
+ */
+static bool plan_elf(const void *k, size_t ksize, struct mb_plan *p, const struct mb_err *e)
+{
+	static const u8 elf_magic[4] = { 0x7f, 'E', 'L', 'F' };
+	struct elf_info info;
+	const char *why = "";
+
+	if (ksize < 4 || memcmp(k, elf_magic, 4) != 0)
+		return fail(e, "kernel is not an ELF file and its multiboot header has no "
+			    "address fields (flag 16)");
+	if (!elf_parse(k, ksize, &info, &why))
+		return fail(e, "kernel: %s", why);
+	p->nsegs = info.nsegs;
+	p->entry = ~0ull;
+	for (unsigned i = 0; i < info.nsegs; i++) {
+		const struct elf_segment *s = &info.segs[i];
+
+		p->seg[i] = (struct mb_load){ .lo = s->paddr, .hi = s->paddr + s->memsz,
+					      .offset = s->offset, .filesz = s->filesz };
+		if (p->entry == ~0ull && info.entry >= s->vaddr && info.entry - s->vaddr < s->memsz)
+			p->entry = s->paddr + (info.entry - s->vaddr);
+	}
+	if (p->entry == ~0ull)
+		return fail(e, "entry point 0x%llx is not inside a loaded segment",
+			    (unsigned long long)info.entry);
+	return true;
+}
+
+/* Every segment must lie in RAM above 1 MiB and below 4 GiB (the kernel
+ * starts in 32-bit protected mode, spec 3.2), clear of the legacy hole and
+ * the info area, and segments may not overlap one another. */
+static bool check_segments(struct mb_plan *p, u64 size, const struct mb_err *e)
+{
+	char sz[24];
+
+	for (unsigned i = 0; i < p->nsegs; i++) {
+		const struct mb_load *s = &p->seg[i];
+		unsigned long long lo = s->lo, hi = s->hi;
+
+		if (s->lo < MB_HOLE_END && s->hi > MB_HOLE_START)
+			return fail(e, "segment at 0x%llx..0x%llx overlaps the legacy hole "
+				    "0x%llx..0x%llx", lo, hi, MB_HOLE_START, MB_HOLE_END);
+		if (s->lo < MB_INFO_END && s->hi > MB_INFO_BASE)
+			return fail(e, "segment at 0x%llx..0x%llx overlaps the multiboot info "
+				    "area 0x%llx..0x%llx", lo, hi, MB_INFO_BASE, MB_INFO_END);
+		if (s->lo < MB_HOLE_END)
+			return fail(e, "segment at 0x%llx..0x%llx lies below 1 MiB", lo, hi);
+		if (s->hi > FOUR_GIB)
+			return fail(e, "segment at 0x%llx..0x%llx lies above 4 GiB", lo, hi);
+		if (s->hi > size)
+			return fail(e, "segment at 0x%llx..0x%llx does not fit in %s of memory",
+				    lo, hi, size_str(sz, sizeof(sz), size));
+		for (unsigned j = 0; j < i; j++) {
+			const struct mb_load *t = &p->seg[j];
+
+			if (s->lo < t->hi && t->lo < s->hi)
+				return fail(e, "segments at 0x%llx..0x%llx and 0x%llx..0x%llx "
+					    "overlap", (unsigned long long)t->lo,
+					    (unsigned long long)t->hi, lo, hi);
+		}
+		if (i == 0 || s->lo < p->lo)
+			p->lo = s->lo;
+		if (i == 0 || s->hi > p->hi)
+			p->hi = s->hi;
+	}
+	return true;
+}
+
+/* Modules follow the kernel, each on a page boundary (header flag 0 asks
+ * for that; we always do it), below 4 GiB since the info holds 32-bit
+ * addresses (spec 3.3). */
+static bool plan_modules(const struct mb_module_src *mods, unsigned nmods, u64 size,
+			 struct mb_plan *p, const struct mb_err *e)
+{
+	u64 at = ALIGN_UP(p->hi, PAGE_SIZE);
+	char sz[24];
+
+	if (nmods > MAX_MODULES)
+		return fail(e, "%u modules given, at most %u are supported", nmods, MAX_MODULES);
+	p->modules_hi = p->hi;
+	for (unsigned i = 0; i < nmods; i++) {
+		const char *name = mods[i].string ? mods[i].string : "";
+		u64 end = at + mods[i].size;
+
+		if (mods[i].size > size || end > MIN(size, FOUR_GIB))
+			return fail(e, "module %u (%s, %llu bytes) does not fit in %s of memory "
+				    "below 4 GiB after the kernel", i, name,
+				    (unsigned long long)mods[i].size,
+				    size_str(sz, sizeof(sz), size));
+		p->mod_start[i] = at;
+		p->modules_hi = end;
+		at = ALIGN_UP(end, PAGE_SIZE);
+	}
+	return true;
+}
+
+/* The info area [MB_INFO_BASE, MB_INFO_END): the info structure, the
+ * memory map, the module list, then the strings. */
+static bool plan_info(const char *cmdline, const struct mb_module_src *mods, unsigned nmods,
+		      struct mb_plan *p, const struct mb_err *e)
+{
+	u64 room = MB_INFO_END - MB_INFO_BASE;
+	u64 at = MB_INFO_BASE + ALIGN_UP(sizeof(struct mb_info), 8);
+
+	p->mmap_addr = at;
+	at += MB_MMAP_ENTRIES * sizeof(struct mb_mmap);
+	p->mods_addr = at;
+	at += nmods * sizeof(struct mb_mod);
+	p->name_addr = at;
+	at += sizeof(MB_LOADER_NAME);
+	p->cmdline_addr = at;
+	at += len_upto(cmdline, room) + 1;
+	for (unsigned i = 0; i < nmods; i++) {
+		p->mod_string_addr[i] = at;
+		at += len_upto(mods[i].string, room) + 1;
+	}
+	p->info_end = at;
+	if (at > MB_INFO_END)
+		return fail(e, "command line and module strings do not fit in the multiboot "
+			    "info area (%llu bytes needed, %llu available)",
+			    (unsigned long long)(at - MB_INFO_BASE), (unsigned long long)room);
+	return true;
+}
+
+static void put_string(u8 *gm, u64 gpa, const char *s)
+{
+	u64 n = len_upto(s, MB_INFO_END - MB_INFO_BASE);
+
+	if (n)
+		memcpy(gm + gpa, s, (size_t)n);
+	gm[gpa + n] = 0;
+}
+
+static void write_info(u8 *gm, u64 size, const char *cmdline, const struct mb_module_src *mods,
+		       unsigned nmods, const struct mb_plan *p)
+{
+	u64 upper = (size - MB_HOLE_END) / KiB;
+	struct mb_mmap map[MB_MMAP_ENTRIES] = {
+		{ 20, 0, MB_HOLE_START, MB_MMAP_AVAILABLE },
+		{ 20, MB_HOLE_START, MB_HOLE_END - MB_HOLE_START, MB_MMAP_RESERVED },
+		{ 20, MB_HOLE_END, size - MB_HOLE_END, MB_MMAP_AVAILABLE },
+	};
+	struct mb_info info = {
+		.flags = MBI_MEMORY | MBI_CMDLINE | MBI_MODS | MBI_MMAP | MBI_LOADER_NAME,
+		.mem_lower = MB_MEM_LOWER_KIB,
+		.mem_upper = upper > 0xffffffffull ? 0xffffffffu : (u32)upper,
+		.cmdline = (u32)p->cmdline_addr,
+		.mods_count = nmods,
+		.mods_addr = (u32)p->mods_addr,
+		.mmap_length = sizeof(map),
+		.mmap_addr = (u32)p->mmap_addr,
+		.boot_loader_name = (u32)p->name_addr,
+	};
+
+	memcpy(gm + MB_INFO_BASE, &info, sizeof(info));
+	memcpy(gm + p->mmap_addr, map, sizeof(map));
+	for (unsigned i = 0; i < nmods; i++) {
+		struct mb_mod m = { .mod_start = (u32)p->mod_start[i],
+				    .mod_end = (u32)(p->mod_start[i] + mods[i].size),
+				    .string = (u32)p->mod_string_addr[i] };
+
+		memcpy(gm + p->mods_addr + i * sizeof(m), &m, sizeof(m));
+		put_string(gm, p->mod_string_addr[i], mods[i].string);
+	}
+	put_string(gm, p->name_addr, MB_LOADER_NAME);
+	put_string(gm, p->cmdline_addr, cmdline);
+}
+
+bool multiboot_load(u8 *gm, u64 size, const void *kernel, size_t ksize, const char *cmdline,
+		    const struct mb_module_src *mods, unsigned nmods, struct mb_boot *out,
+		    char *err, size_t errlen)
+{
+	const struct mb_err e = { err, errlen };
+	const u8 *k = kernel;
+	struct mb_plan p;
+	struct mb_header h;
+	size_t hoff = 0;
+	char sz[24];
+
+	if (err && errlen)
+		err[0] = 0;
+	memset(&p, 0, sizeof(p));
+	if (size <= MB_HOLE_END)
+		return fail(&e, "%s of guest memory is too small: a multiboot kernel loads "
+			    "above 1 MiB", size_str(sz, sizeof(sz), size));
+	if (!k && ksize)
+		return fail(&e, "no kernel");
+	if (!find_header(k, ksize, &hoff, &h, &e) || !check_flags(h.flags, &e))
+		return false;
+	/* Spec 3.1.2/3.1.3: with flag 16 the address fields are used
+	 * instead of the executable's own headers, even for ELF. */
+	if (h.flags & MBH_AOUT_KLUDGE) {
+		if (!plan_aout(&h, hoff, ksize, &p, &e))
+			return false;
+	} else if (!plan_elf(kernel, ksize, &p, &e)) {
+		return false;
+	}
+	if (!check_segments(&p, size, &e) || !plan_modules(mods, nmods, size, &p, &e) ||
+	    !plan_info(cmdline, mods, nmods, &p, &e))
+		return false;
+
+	/* Everything checked: from here on nothing fails. */
+	memset(gm, 0, (size_t)size);
+	for (unsigned i = 0; i < p.nsegs; i++) {
+		const struct mb_load *s = &p.seg[i];
+
+		if (s->filesz)
+			memcpy(gm + s->lo, k + s->offset, (size_t)s->filesz);
+	}
+	for (unsigned i = 0; i < nmods; i++)
+		if (mods[i].size)
+			memcpy(gm + p.mod_start[i], mods[i].data, (size_t)mods[i].size);
+	write_info(gm, size, cmdline, mods, nmods, &p);
+
+	if (out)
+		*out = (struct mb_boot){ .entry = (u32)p.entry,
+					 .mbi = (u32)MB_INFO_BASE,
+					 .kernel_lo = p.lo,
+					 .kernel_hi = p.hi,
+					 .modules_hi = p.modules_hi };
+	return true;
+}

@@ -1,0 +1,288 @@
+/*
+ * Partitions: creating them from the config, booting them, and the two
+ * ways they end (see the state diagram in tessera/partition.h).
+ */
+#include <tessera/arch.h>
+#include <tessera/bootinfo.h>
+#include <tessera/format.h>
+#include <tessera/log.h>
+#include <tessera/multiboot.h>
+#include <tessera/partition.h>
+#include <tessera/pcpu.h>
+#include <tessera/pmm.h>
+#include <tessera/string.h>
+
+struct partition partitions[MAX_PARTITIONS];
+unsigned npartitions;
+
+/* Which vCPU runs on each physical CPU (dedicated CPUs: at most one). */
+static struct vcpu *pcpu_vcpu[MAX_CPUS];
+static const struct boot_info *boot;
+
+const char *partition_state_name(enum partition_state s)
+{
+	switch (s) {
+	case PART_STOPPED:
+		return "STOPPED";
+	case PART_RUNNING:
+		return "RUNNING";
+	case PART_FAILED:
+		return "FAILED";
+	}
+	return "?";
+}
+
+struct vcpu *vcpu_of_pcpu(unsigned pcpu)
+{
+	return pcpu < MAX_CPUS ? pcpu_vcpu[pcpu] : NULL;
+}
+
+/* Guest output, one whole line at a time, to the hypervisor console. */
+static void emit_line(void *ctx, const char *prefix, const char *line)
+{
+	(void)ctx;
+	log_printf("%s%s\n", prefix, line);
+}
+
+static void uart_tx(void *ctx, u8 byte)
+{
+	struct partition *p = ctx;
+
+	ring_write(&p->scrollback, &byte, 1);
+	lineout_byte(&p->out, byte);
+}
+
+static const struct boot_file *find_file(const char *path)
+{
+	for (u32 i = 0; i < boot->nfiles; i++)
+		if (str_eq_nocase(boot->files[i].path, path))
+			return &boot->files[i];
+	return NULL;
+}
+
+static const char *file_problem(const struct boot_file *f)
+{
+	if (!f)
+		return "was not loaded";
+	switch (f->status) {
+	case BOOT_FILE_OK:
+		return NULL;
+	case BOOT_FILE_NOT_FOUND:
+		return "not found on the boot volume";
+	case BOOT_FILE_NO_MEMORY:
+		return "did not fit in memory";
+	default:
+		return "could not be read";
+	}
+}
+
+static bool create_one(struct partition *p, const struct cfg_partition *c, struct pmm *pmm)
+{
+	char why[160];
+	unsigned n = 0;
+
+	p->cfg = c;
+	str_copy(p->name, c->name, sizeof(p->name));
+	p->state = PART_STOPPED;
+	ring_init(&p->scrollback, p->scrollback_buf, sizeof(p->scrollback_buf));
+	lineout_init(&p->out, p->name, emit_line, p);
+	vuart_init(&p->uart, uart_tx, p);
+
+	for (unsigned cpu = 0; cpu < pcpu_count && n < HC_MAX_VCPUS; cpu++) {
+		struct vcpu *v = &p->vcpus[n];
+
+		if (!(c->cpus & (1ull << cpu)))
+			continue;
+		if (pcpus[cpu].state != PCPU_ONLINE) {
+			partition_fail(p, "cpu %u is not online", cpu);
+			return false;
+		}
+		v->part = p;
+		v->index = n++;
+		v->pcpu = cpu;
+		v->apic_id = pcpus[cpu].apic_id;
+		pcpu_vcpu[cpu] = v;
+	}
+	p->nvcpus = n;
+
+	p->mem_size = ALIGN_UP(c->memory, LARGE_PAGE_SIZE);
+	p->mem = pmm_alloc(pmm, p->mem_size, LARGE_PAGE_SIZE, PMM_NO_LIMIT);
+	if (!p->mem) {
+		partition_fail(p, "no %llu MiB block of free memory",
+			       (unsigned long long)(p->mem_size / MiB));
+		return false;
+	}
+	if (!arch_partition_create(p, pmm, why, sizeof(why))) {
+		partition_fail(p, "%s", why);
+		return false;
+	}
+	return true;
+}
+
+void partitions_init(const struct config *cfg, const struct boot_info *bi, struct pmm *pmm)
+{
+	boot = bi;
+	for (unsigned i = 0; i < cfg->npartitions; i++) {
+		const struct cfg_partition *c = &cfg->part[i];
+		struct partition *p;
+
+		if (!c->valid)
+			continue;
+		p = &partitions[npartitions];
+		p->id = npartitions++;
+		if (create_one(p, c, pmm))
+			log_printf("tessera: partition %s: cpus %u, %llu MiB at 0x%llx\n", p->name,
+				   p->nvcpus, (unsigned long long)(p->mem_size / MiB),
+				   (unsigned long long)p->mem);
+	}
+}
+
+/* Load the kernel into the partition's memory and point vCPU 0 at it.
+ * The images stay where the loader put them, so a restart reloads a
+ * pristine copy. */
+static bool load_kernel(struct partition *p)
+{
+	const struct cfg_partition *c = p->cfg;
+	const struct boot_file *k = find_file(c->kernel);
+	struct mb_module_src mods[MAX_MODULES];
+	struct mb_boot mb;
+	char err[160];
+	const char *problem;
+
+	problem = file_problem(k);
+	if (problem) {
+		partition_fail(p, "kernel %s %s", c->kernel, problem);
+		return false;
+	}
+	for (unsigned m = 0; m < c->nmodules; m++) {
+		const struct boot_file *f = find_file(c->modules[m]);
+
+		problem = file_problem(f);
+		if (problem) {
+			partition_fail(p, "module %s %s", c->modules[m], problem);
+			return false;
+		}
+		mods[m] = (struct mb_module_src){ hpa_to_ptr(f->addr), f->size, c->modules[m] };
+	}
+	if (c->format != FORMAT_MULTIBOOT) {
+		partition_fail(p, "format linux is not supported yet");
+		return false;
+	}
+	if (!multiboot_load(hpa_to_ptr(p->mem), p->mem_size, hpa_to_ptr(k->addr), k->size,
+			    c->cmdline, mods, c->nmodules, &mb, err, sizeof(err))) {
+		partition_fail(p, "kernel %s: %s", c->kernel, err);
+		return false;
+	}
+	p->vcpus[0].boot = (struct vcpu_boot){
+		.mode = VCPU_BOOT_PROTECTED32,
+		.rip = mb.entry,
+		.eax = MB_BOOTLOADER_MAGIC,
+		.ebx = mb.mbi,
+	};
+	return true;
+}
+
+bool partition_start(struct partition *p)
+{
+	if (!p->mem || p->state == PART_RUNNING)
+		return false;
+	p->violations = 0;
+	p->exit_code = 0;
+	p->last_fault[0] = 0;
+	vuart_reset(&p->uart);
+	if (!load_kernel(p))
+		return false;
+	p->state = PART_RUNNING;
+	p->started_ns = arch_time_ns();
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		struct vcpu *v = &p->vcpus[i];
+
+		v->stop_request = false;
+		v->sipi_pending = false;
+		memset(&v->regs, 0, sizeof(v->regs));
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		v->run = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+	}
+	log_printf("tessera: partition %s started\n", p->name);
+	return true;
+}
+
+static void stop_vcpus(struct partition *p)
+{
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		p->vcpus[i].stop_request = true;
+}
+
+void partition_fail(struct partition *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	spin_lock(&p->lock);
+	va_start(ap, fmt);
+	vstrfmt(p->last_fault, sizeof(p->last_fault), fmt, ap);
+	va_end(ap);
+	p->state = PART_FAILED;
+	stop_vcpus(p);
+	spin_unlock(&p->lock);
+	lineout_flush(&p->out);
+	log_printf("tessera: partition %s FAILED: %s\n", p->name, p->last_fault);
+}
+
+/*
+ * One line of exit statistics when a partition ends: total exits, the
+ * guest time they happened in (TSC since start), and the three most
+ * frequent reasons. `make bench` reads it.
+ */
+static void log_exit_summary(struct partition *p)
+{
+	u64 count[VCPU_EXIT_REASONS] = { 0 }, total = 0;
+	u64 ms = (arch_time_ns() - p->started_ns) / 1000000;
+	char top[160] = "";
+
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		total += p->vcpus[i].exits;
+		for (unsigned r = 0; r < VCPU_EXIT_REASONS; r++)
+			count[r] += p->vcpus[i].exit_count[r];
+	}
+	for (int k = 0; k < 3; k++) {
+		unsigned best = 0;
+		char item[48];
+
+		for (unsigned r = 1; r < VCPU_EXIT_REASONS; r++)
+			if (count[r] > count[best])
+				best = r;
+		if (!count[best])
+			break;
+		strfmt(item, sizeof(item), "%s%s %llu", k ? ", " : "", arch_exit_reason_name(best),
+		       (unsigned long long)count[best]);
+		str_append(top, item, sizeof(top));
+		count[best] = 0;
+	}
+	log_printf("tessera: partition %s: %llu exits in %llu ms (%s)\n", p->name,
+		   (unsigned long long)total, (unsigned long long)ms, top);
+}
+
+void partition_exit(struct partition *p, int code)
+{
+	spin_lock(&p->lock);
+	p->exit_code = code;
+	if (p->state == PART_RUNNING)
+		p->state = PART_STOPPED;
+	stop_vcpus(p);
+	spin_unlock(&p->lock);
+	lineout_flush(&p->out);
+	log_printf("tessera: partition %s exited with code %d\n", p->name, code);
+	log_exit_summary(p);
+}
+
+void partition_report(struct partition *p, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vstrfmt(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p->violations++;
+	log_printf("tessera: partition %s: %s\n", p->name, msg);
+}

@@ -1,0 +1,68 @@
+"""Step 2: several partitions at once on dedicated CPUs, isolated by VMX
+and EPT. Runs under Bochs, the emulator here with VMX."""
+import re
+
+import pexpect
+
+PROBE = re.compile(r"\[isolation\] isolation: (.+?): (denied|ALLOWED)\r?$", re.M)
+
+
+def test_three_partitions_isolated_crash_contained(boot):
+    b = boot("bochs", cpus=4, mem=256, config="tests/configs/partitions.cfg")
+    b.expect(r"tessera: 4 of 4 CPUs online")
+    b.expect(r"tessera: config \S+: 3 partitions, 3 usable")
+    # Markers arrive in whatever order the CPUs run; collect them all.
+    want = {
+        "hello": r"\[hello\] HELLO-OK",
+        "crash_failed": r"partition crash FAILED: triple fault at rip 0x[0-9a-f]+",
+        "isolation": r"\[isolation\] ISOLATION-DONE",
+    }
+    seen = {}
+    while len(seen) < len(want):
+        i = b.console.expect(list(want.values()), timeout=b.timeout)
+        seen[list(want)[i]] = True
+    # hello keeps running after crash failed.
+    out = b.output()
+    failed_at = out.index("partition crash FAILED")
+    b.expect(r"\[hello\] hello: tick \d+")
+    out = b.output()
+    assert re.search(r"\[hello\] hello: tick \d+", out[failed_at:]), "hello stopped with crash"
+    assert "partition hello FAILED" not in out and "partition isolation FAILED" not in out
+
+    # hello saw its own partition: name, one CPU, 16 MiB, its cmdline.
+    assert "[hello] hello: name=hello cpus=1 memory=16 MiB" in out
+    assert "cmdline='greeting=hi'" in out
+
+    # isolation: every probe denied, nothing foreign found, and the
+    # hypervisor reported the attempts.
+    probes = PROBE.findall(out)
+    assert len(probes) >= 15, probes
+    assert [p for p in probes if p[1] != "denied"] == []
+    assert re.search(r"\[isolation\] isolation: signature scan: 0 found", out)
+    assert re.search(r"\[isolation\] isolation: \d+ probes, 0 allowed", out)
+    for addr in ("0x1000000", "0xa0000", "0xfee00000"):
+        assert f"partition isolation: memory violation: read at guest-physical {addr}" in out
+    assert "partition isolation: denied I/O read of port 0x60" in out
+    assert "partition isolation: denied rdmsr 0x480 (#GP)" in out
+    assert "partition isolation: dropped IPI to apic 1: not a CPU of this partition" in out
+
+
+def test_smp_partition_strict_violation_and_missing_kernel(boot):
+    b = boot("bochs", cpus=5, mem=256, config="tests/configs/smp.cfg")
+    b.expect(r"tessera: 5 of 5 CPUs online")
+    want = {
+        "smp": r"\[smp\] SMP-OK",
+        "strict": r"partition strict FAILED: memory violation: read at guest-physical "
+                  r"0x1000000, rip 0x[0-9a-f]+",
+        "ghost": r"partition ghost FAILED: kernel \\tessera\\does-not-exist\.elf not found",
+    }
+    seen = {}
+    while len(seen) < len(want):
+        i = b.console.expect(list(want.values()), timeout=b.timeout)
+        seen[list(want)[i]] = True
+    out = b.output()
+    assert "[smp] smp: 2 of 2 cpus up" in out
+    assert "[smp] smp: apic ids 1,2" in out
+    assert "partition smp FAILED" not in out
+    # The strict partition stopped at its first violation: no later probe ran.
+    assert "[strict] isolation: io 0x60" not in out
