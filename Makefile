@@ -35,7 +35,8 @@ CORE_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdlib -fpie \
 CORE_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z noexecstack -z norelro \
 	--no-warn-rwx-segments --no-undefined -T linker.ld
 
-CORE_C := $(wildcard hv/*.c hv/lib/*.c arch/x86_64/*.c arch/x86_64/vmx/*.c drivers/*.c)
+CORE_C := $(wildcard hv/*.c hv/lib/*.c hv/console/*.c arch/x86_64/*.c arch/x86_64/vmx/*.c \
+	drivers/*.c)
 CORE_S := $(wildcard arch/x86_64/*.S arch/x86_64/vmx/*.S)
 HEADERS := $(wildcard hv/include/tessera/*.h hv/*.h arch/x86_64/include/arch/*.h \
 	arch/x86_64/vmx/*.h drivers/include/drivers/*.h boot/*.h)
@@ -106,12 +107,22 @@ all: $(EFI_IMAGE) $(BUILD)/host/tessera-check guests
 esp: $(EFI_IMAGE) guests
 	$(PYTHON) tools/mkesp.py --efi $(EFI_IMAGE) --config $(CONFIG) --out $(BUILD)/esp
 
+# `make bench`'s bare multiboot loader: runs a guest on the machine
+# without Tessera, for comparison (tools/bench/mbboot.c).
+$(BUILD)/bench/mbboot.efi: tools/bench/mbboot.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $(BUILD)/bench/mbboot.o
+	$(LD) $(EFI_LDFLAGS) -o $(BUILD)/bench/mbboot.so $(BUILD)/bench/mbboot.o -lefi -lgnuefi
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym -j .rel \
+		-j .rela -j '.rel.*' -j '.rela.*' -j .reloc --target=efi-app-x86_64 \
+		--subsystem=10 $(BUILD)/bench/mbboot.so $@
+
 # ---------------------------------------------------------------- host side
 # Portable files: no arch code, no firmware. They compile unchanged on the
 # host (TESSERA_HOSTED) for the unit tests and tools.
 PORTABLE_SRCS := hv/lib/format.c hv/lib/strutil.c hv/lib/diag.c hv/lib/elf.c \
 	hv/pmm.c hv/memmap.c hv/acpi.c hv/cpus.c hv/config.c hv/config_check.c arch/x86_64/vmx/ept.c hv/multiboot.c \
-	hv/vuart.c hv/ring.c hv/lineout.c
+	hv/vuart.c hv/ring.c hv/lineout.c hv/console/lineedit.c hv/console/cmd.c
 HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -DTESSERA_HOSTED -Ihv/include -Iarch/x86_64/include \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(wildcard tests/unit/test_*.c))
@@ -137,6 +148,12 @@ deps:
 .PHONY: run
 run: deps esp
 	$(PYTHON) tools/emu.py run --emu $(EMU) --cpus $(CPUS) --mem $(MEM) --esp $(BUILD)/esp
+
+# ---------------------------------------------------------------- benchmarks
+# Measured figures, printed and written to $(BUILD)/bench/results.json.
+.PHONY: bench
+bench: deps $(EFI_IMAGE) guests $(BUILD)/bench/mbboot.efi
+	$(PYTHON) tools/bench.py --emu $(EMU)
 
 # ---------------------------------------------------------------- tests
 # Integration tests boot the real image in Bochs (VMX) and QEMU TCG (no
@@ -167,6 +184,7 @@ help:
 	@echo "                    CONFIG=file (default configs/default.cfg)"
 	@echo "  make test       unit tests, then boot tests under Bochs and QEMU"
 	@echo "  make unit       host unit tests only"
+	@echo "  make bench      measure exit costs, partition vs bare, sizes (EMU=bochs|kvm)"
 	@echo "  make esp        lay out the EFI system partition in $(BUILD)/esp"
 	@echo "  make deps       install the Debian packages needed (apt-get, as root)"
 	@echo "  make clean      remove $(BUILD)"

@@ -11,6 +11,7 @@
 #include <tessera/arch.h>
 #include <tessera/bootinfo.h>
 #include <tessera/config.h>
+#include <tessera/console.h>
 #include <tessera/cpus.h>
 #include <tessera/diag.h>
 #include <tessera/log.h>
@@ -33,9 +34,11 @@ void hv_main(struct boot_info *bi) __noreturn;
 __attribute__((used)) static char hv_secret[32];
 
 static struct pmm hv_pmm;
+struct pmm *hv_pmm_ptr = &hv_pmm; /* for the console's `mem` */
 static struct config hv_config;
 static struct diag hv_diag;
 static u16 serial_port = 0x3f8;
+static volatile bool boot_done; /* the BSP finished hv_main's sequence */
 
 static void serial_sink(const char *s, size_t n)
 {
@@ -162,6 +165,10 @@ void hv_ap_main(struct pcpu *c)
 	cpu_online(c);
 	if (c->state != PCPU_ONLINE)
 		arch_cpu_stop();
+	while (!boot_done) /* the config says which CPU runs the console */
+		__builtin_ia32_pause();
+	if ((int)c->index == hv_config.hv.console_cpu)
+		console_run(serial_port);
 	vcpu_loop(c->index);
 }
 
@@ -263,5 +270,10 @@ void hv_main(struct boot_info *bi)
 		if (partitions[i].cfg->autostart && partitions[i].state != PART_FAILED)
 			partition_start(&partitions[i]);
 	log_printf("tessera: ready\n");
-	vcpu_loop(0); /* runs a vCPU if CPU 0 has one; otherwise parks (step 3: console) */
+	__atomic_store_n(&boot_done, true, __ATOMIC_RELEASE);
+	if (hv_config.hv.console_cpu == 0)
+		console_run(serial_port);
+	if (hv_config.hv.console_cpu < 0)
+		log_printf("tessera: no console (console_cpu = none); guest output goes to the log\n");
+	vcpu_loop(0);
 }

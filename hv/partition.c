@@ -4,6 +4,7 @@
  */
 #include <tessera/arch.h>
 #include <tessera/bootinfo.h>
+#include <tessera/console.h>
 #include <tessera/format.h>
 #include <tessera/log.h>
 #include <tessera/multiboot.h>
@@ -40,8 +41,7 @@ struct vcpu *vcpu_of_pcpu(unsigned pcpu)
 /* Guest output, one whole line at a time, to the hypervisor console. */
 static void emit_line(void *ctx, const char *prefix, const char *line)
 {
-	(void)ctx;
-	log_printf("%s%s\n", prefix, line);
+	console_guest_line(ctx, prefix, line);
 }
 
 static void uart_tx(void *ctx, u8 byte)
@@ -50,6 +50,7 @@ static void uart_tx(void *ctx, u8 byte)
 
 	ring_write(&p->scrollback, &byte, 1);
 	lineout_byte(&p->out, byte);
+	console_guest_byte(p, byte);
 }
 
 static const struct boot_file *find_file(const char *path)
@@ -88,7 +89,15 @@ static bool create_one(struct partition *p, const struct cfg_partition *c, struc
 	lineout_init(&p->out, p->name, emit_line, p);
 	vuart_init(&p->uart, uart_tx, p);
 
-	for (unsigned cpu = 0; cpu < pcpu_count && n < HC_MAX_VCPUS; cpu++) {
+	unsigned ncpus = 0;
+
+	for (u64 m = c->cpus; m; m &= m - 1) /* no libgcc: count bits by hand */
+		ncpus++;
+	if (ncpus > HC_MAX_VCPUS) {
+		partition_fail(p, "more than %d CPUs in one partition", HC_MAX_VCPUS);
+		return false;
+	}
+	for (unsigned cpu = 0; cpu < pcpu_count; cpu++) {
 		struct vcpu *v = &p->vcpus[n];
 
 		if (!(c->cpus & (1ull << cpu)))
@@ -182,35 +191,135 @@ static bool load_kernel(struct partition *p)
 	return true;
 }
 
+/* How long a vCPU may take to leave guest mode after a kick. Generous:
+ * under an emulator a millisecond of guest time is a lot of host time. */
+#define STOP_TIMEOUT_NS (2000ull * 1000 * 1000)
+
+static bool wait_vcpus_idle(struct partition *p)
+{
+	u64 deadline = arch_time_ns() + STOP_TIMEOUT_NS;
+
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		while (p->vcpus[i].run != VCPU_IDLE) {
+			if (arch_time_ns() > deadline) {
+				log_printf("tessera: partition %s: vcpu %u (cpu %u) did not stop\n",
+					   p->name, i, p->vcpus[i].pcpu);
+				return false;
+			}
+			console_idle_poll();
+		}
+	return true;
+}
+
 bool partition_start(struct partition *p)
 {
 	if (!p->mem || p->state == PART_RUNNING)
 		return false;
+	if (!wait_vcpus_idle(p))
+		return false;
 	p->violations = 0;
 	p->exit_code = 0;
 	p->last_fault[0] = 0;
+	spin_lock(&p->lock);
 	vuart_reset(&p->uart);
+	spin_unlock(&p->lock);
+	lineout_flush(&p->out);
 	if (!load_kernel(p))
 		return false;
 	p->state = PART_RUNNING;
 	p->started_ns = arch_time_ns();
+	p->starts++;
 	for (unsigned i = 0; i < p->nvcpus; i++) {
 		struct vcpu *v = &p->vcpus[i];
 
-		v->stop_request = false;
-		v->sipi_pending = false;
 		memset(&v->regs, 0, sizeof(v->regs));
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		v->run = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+		v->exits = 0;
+		memset(v->exit_count, 0, sizeof(v->exit_count));
+		v->started = false;
+		v->sipi_pending = false;
+		v->stop_request = false;
+		__atomic_fetch_add(&v->start_seq, 1, __ATOMIC_RELEASE);
 	}
 	log_printf("tessera: partition %s started\n", p->name);
 	return true;
 }
 
+/* Ask every vCPU to leave guest mode, and kick the CPUs that may be in it. */
 static void stop_vcpus(struct partition *p)
 {
-	for (unsigned i = 0; i < p->nvcpus; i++)
+	struct pcpu *self = arch_this_cpu();
+
+	for (unsigned i = 0; i < p->nvcpus; i++) {
 		p->vcpus[i].stop_request = true;
+		if (p->vcpus[i].pcpu != self->index)
+			arch_cpu_kick(p->vcpus[i].pcpu);
+	}
+}
+
+bool partition_stop(struct partition *p)
+{
+	bool was_running;
+
+	spin_lock(&p->lock);
+	was_running = p->state == PART_RUNNING;
+	stop_vcpus(p);
+	spin_unlock(&p->lock);
+	if (!wait_vcpus_idle(p))
+		return false; /* still RUNNING as far as anyone can tell */
+	if (was_running && p->state == PART_RUNNING)
+		p->state = PART_STOPPED;
+	console_partition_stopped(p);
+	lineout_flush(&p->out);
+	if (was_running)
+		log_printf("tessera: partition %s stopped\n", p->name);
+	return true;
+}
+
+bool partition_restart(struct partition *p)
+{
+	if (!p->mem || !partition_stop(p))
+		return false;
+	if (p->state == PART_FAILED)
+		p->state = PART_STOPPED;
+	return partition_start(p);
+}
+
+bool partition_pause(struct partition *p)
+{
+	u64 deadline = arch_time_ns() + STOP_TIMEOUT_NS;
+	struct pcpu *self = arch_this_cpu();
+
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		p->vcpus[i].pause_request = true;
+		if (p->vcpus[i].pcpu != self->index)
+			arch_cpu_kick(p->vcpus[i].pcpu);
+	}
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		struct vcpu *v = &p->vcpus[i];
+
+		/* Only a vCPU that is in the guest can be held; one waiting for
+		 * its SIPI or idle has no guest state to show. */
+		while (v->run == VCPU_RUNNING && !v->paused && arch_time_ns() < deadline)
+			__builtin_ia32_pause();
+	}
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		if (p->vcpus[i].run == VCPU_RUNNING && !p->vcpus[i].paused)
+			return false;
+	return true;
+}
+
+void partition_resume(struct partition *p)
+{
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		p->vcpus[i].pause_request = false;
+}
+
+struct partition *partition_by_name(const char *name)
+{
+	for (unsigned i = 0; i < npartitions; i++)
+		if (str_eq_nocase(partitions[i].name, name))
+			return &partitions[i];
+	return NULL;
 }
 
 void partition_fail(struct partition *p, const char *fmt, ...)

@@ -5,6 +5,7 @@
  */
 #include <tessera/arch.h>
 #include <tessera/log.h>
+#include <tessera/multiboot.h>
 #include <tessera/partition.h>
 #include <tessera/pcpu.h>
 #include <tessera/string.h>
@@ -19,9 +20,13 @@
 #define ICR_DEST_SHORTHAND(icr) (((icr) >> 18) & 3)
 
 /*
- * A physical CPU with a vCPU waits here until the vCPU has something to
- * run, runs it until it stops, and waits again. An AP of a running
- * partition waits for the SIPI its BSP sends (vcpu_send_ipi).
+ * A physical CPU with a vCPU waits here until the vCPU is started, runs it
+ * until it stops, and waits again. An AP of a running partition first
+ * waits for the SIPI its BSP sends (vcpu_send_ipi).
+ *
+ * The hand-over: partition_start() prepares v->boot, clears stop_request
+ * and then bumps start_seq; this loop acts on each new start_seq once.
+ * Only this CPU writes v->run, so no start can be lost to a race.
  */
 static volatile bool vcpus_assigned;
 
@@ -30,33 +35,75 @@ void vcpu_loop_release(void)
 	__atomic_store_n(&vcpus_assigned, true, __ATOMIC_RELEASE);
 }
 
+/* An AP: wait for its SIPI, a stop, or a new start. */
+static bool wait_for_sipi(struct vcpu *v, u32 seq)
+{
+	v->run = VCPU_WAIT_SIPI;
+	while (!v->sipi_pending) {
+		if (v->stop_request || __atomic_load_n(&v->start_seq, __ATOMIC_ACQUIRE) != seq) {
+			v->run = VCPU_IDLE;
+			return false;
+		}
+		__builtin_ia32_pause();
+	}
+	v->boot = (struct vcpu_boot){ .mode = VCPU_BOOT_REAL_SIPI, .sipi_vector = v->sipi_vector };
+	v->sipi_pending = false;
+	return true;
+}
+
 void vcpu_loop(unsigned pcpu)
 {
+	u32 seen = 0;
+
 	/* APs get here as soon as they are online, before the BSP has read
 	 * the config and given CPUs to partitions. */
 	while (!__atomic_load_n(&vcpus_assigned, __ATOMIC_ACQUIRE))
 		__builtin_ia32_pause();
 	for (;;) {
 		struct vcpu *v = vcpu_of_pcpu(pcpu);
+		u32 seq;
 
 		if (!v)
 			arch_cpu_stop(); /* a spare CPU: nothing will ever run here */
-		if (v->run == VCPU_WAIT_SIPI && v->sipi_pending && !v->stop_request) {
-			v->boot = (struct vcpu_boot){ .mode = VCPU_BOOT_REAL_SIPI,
-						      .sipi_vector = v->sipi_vector };
-			v->sipi_pending = false;
-			v->run = VCPU_RUNNABLE;
-		}
-		if (v->run != VCPU_RUNNABLE || v->stop_request) {
-			if (v->stop_request)
-				v->run = VCPU_IDLE;
+		seq = __atomic_load_n(&v->start_seq, __ATOMIC_ACQUIRE);
+		if (seq == seen || v->stop_request) {
 			__builtin_ia32_pause();
 			continue;
 		}
+		seen = seq;
+		if (v->index != 0 && !wait_for_sipi(v, seq))
+			continue;
+		v->started = true;
 		v->run = VCPU_RUNNING;
 		arch_vcpu_run(v);
 		v->run = VCPU_IDLE;
 	}
+}
+
+void vcpu_trace_exit(struct vcpu *v, unsigned reason, u64 rip, u64 qualification)
+{
+	struct partition *p = v->part;
+
+	if (__atomic_load_n(&p->trace_left, __ATOMIC_RELAXED) <= 0)
+		return;
+	if (__atomic_sub_fetch(&p->trace_left, 1, __ATOMIC_RELAXED) < 0)
+		return;
+	log_printf("trace %s vcpu %u: %s rip=0x%llx qual=0x%llx rax=0x%llx\n", p->name, v->index,
+		   arch_exit_reason_name(reason), (unsigned long long)rip,
+		   (unsigned long long)qualification, (unsigned long long)v->regs.rax);
+}
+
+/* The console paused this vCPU: hold here, in the hypervisor, between two
+ * exits, with its registers saved, until resumed or stopped. */
+void vcpu_pause_point(struct vcpu *v)
+{
+	if (!v->pause_request)
+		return;
+	arch_vcpu_snapshot(v, &v->snap);
+	__atomic_store_n(&v->paused, true, __ATOMIC_RELEASE);
+	while (v->pause_request && !v->stop_request)
+		__builtin_ia32_pause();
+	__atomic_store_n(&v->paused, false, __ATOMIC_RELEASE);
 }
 
 /* Guest-physical [gpa, gpa + len) inside the partition's RAM: a host
@@ -65,6 +112,8 @@ static void *guest_range(struct partition *p, u64 gpa, u64 len)
 {
 	if (len > p->mem_size || gpa > p->mem_size - len)
 		return NULL;
+	if (gpa < MB_HOLE_END && gpa + len > MB_HOLE_START)
+		return NULL; /* the legacy hole is not mapped for the guest either */
 	return hpa_to_ptr(p->mem + gpa);
 }
 
@@ -120,10 +169,13 @@ void vcpu_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value)
 	struct partition *p = v->part;
 
 	if (port >= VUART_BASE && port < VUART_BASE + VUART_PORTS && size == 1) {
+		/* The console CPU pushes input into the same UART. */
+		spin_lock(&p->lock);
 		if (write)
 			vuart_write(&p->uart, port - VUART_BASE, (u8)*value);
 		else
 			*value = vuart_read(&p->uart, port - VUART_BASE);
+		spin_unlock(&p->lock);
 		return;
 	}
 	/* Not the guest's: as if nothing answered on the bus. */
@@ -162,14 +214,15 @@ void vcpu_send_ipi(struct vcpu *v, u32 dest_apic, u32 icr_low)
 		return;
 	}
 	if (mode == ICR_MODE_INIT) {
-		/* INIT puts the AP back to waiting for SIPI (SDM 9.4.4.1). Only
-		 * an AP that has not started yet is affected here. */
-		if (t != v && t->run == VCPU_WAIT_SIPI)
+		/* INIT puts an AP in wait-for-SIPI (SDM 9.4.4.1). An AP of this
+		 * partition that has not started is there already; restarting
+		 * a running AP by INIT is not supported (a partition restart is). */
+		if (t != v && !t->started)
 			t->sipi_pending = false;
 		return;
 	}
 	if (mode == ICR_MODE_STARTUP) {
-		if (t->run == VCPU_WAIT_SIPI && !t->sipi_pending) {
+		if (!t->started && !t->sipi_pending) {
 			t->sipi_vector = (u8)icr_low;
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 			t->sipi_pending = true;

@@ -140,6 +140,30 @@ void exception_dispatch(struct trap_frame *f)
 	arch_cpu_stop();
 }
 
+/*
+ * Reset: the PCI reset control register (0xcf9: bit 1 system reset, bit 2
+ * do it), then the keyboard controller's pulse-reset command (0xfe to
+ * 0x64), then a triple fault as the last resort, since some machines have
+ * only one of the first two.
+ */
+void arch_reboot(void)
+{
+	struct {
+		u16 limit;
+		u64 base;
+	} __packed null_idt = { 0, 0 };
+
+	outb(0xcf9, 0x02);
+	outb(0xcf9, 0x06);
+	for (volatile int i = 0; i < 1000000; i++)
+		;
+	outb(0x64, 0xfe);
+	for (volatile int i = 0; i < 1000000; i++)
+		;
+	__asm__ volatile("lidt %0; int3" : : "m"(null_idt));
+	arch_cpu_stop();
+}
+
 void arch_cpu_stop(void)
 {
 	for (;;) {

@@ -31,9 +31,14 @@ void lapic_enable_x2apic(void)
 {
 	u64 base = rdmsr(MSR_IA32_APIC_BASE);
 
-	if (!(cpuid(1, 0).ecx & (1u << 21)) || (base & APIC_BASE_X2APIC))
+	if (!(cpuid(1, 0).ecx & (1u << 21)))
 		return;
-	wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
+	if (!(base & APIC_BASE_X2APIC))
+		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
+	/* Software-enable the APIC (SIVR bit 8, SDM 11.9) so it accepts the
+	 * hypervisor's kick IPIs, and accept every priority (TPR 0). */
+	wrmsr(MSR_X2APIC_SIVR, 0x100 | SPURIOUS_VECTOR);
+	wrmsr(MSR_X2APIC_TPR, 0);
 }
 
 void lapic_init(void)
@@ -68,6 +73,11 @@ static void send_ipi(u32 apic_id, u32 low)
 void lapic_send_init(u32 apic_id)
 {
 	send_ipi(apic_id, ICR_DELIVERY_INIT | ICR_LEVEL_ASSERT);
+}
+
+void lapic_send_fixed(u32 apic_id, u8 vector)
+{
+	send_ipi(apic_id, vector); /* delivery mode 000 = fixed */
 }
 
 void lapic_send_sipi(u32 apic_id, u8 vector)

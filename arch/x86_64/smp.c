@@ -147,6 +147,12 @@ bool arch_cpu_start(struct pcpu *c)
 	return true;
 }
 
+void arch_cpu_kick(unsigned pcpu)
+{
+	if (pcpu < pcpu_count)
+		lapic_send_fixed(pcpus[pcpu].apic_id, KICK_VECTOR);
+}
+
 /* First C code on an AP: own page tables (already loaded by the
  * trampoline), own descriptor tables, then the core takes over. */
 void ap_main(struct pcpu *c)

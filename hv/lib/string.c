@@ -3,7 +3,10 @@
  * hypervisor (hosted builds take them from libc and never compile this
  * file). The compiler may emit calls to memcpy, memset, memmove and memcmp
  * on its own (struct copies, zeroing), so they must exist even if no code
- * names them. Plain byte loops: clarity over speed.
+ * names them. Plain byte loops, except memcpy and memset on x86-64: they
+ * zero and fill whole partitions (tens of MiB at every start), where the
+ * string instructions are many times faster (SDM Vol. 1 7.3.9.3 "fast
+ * string operation"; emulators batch them too).
  */
 #include <tessera/string.h>
 
@@ -20,6 +23,23 @@
 
 /* The UEFI loader links gnu-efi, which already defines memcpy and memset. */
 #ifndef TESSERA_LOADER
+#if defined(__x86_64__)
+void *memcpy(void *dst, const void *src, size_t n)
+{
+	void *d = dst;
+
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+	return dst;
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+	void *d = dst;
+
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	return dst;
+}
+#else
 no_loop_to_libcall void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
@@ -38,6 +58,7 @@ no_loop_to_libcall void *memset(void *dst, int c, size_t n)
 		*d++ = (unsigned char)c;
 	return dst;
 }
+#endif
 #endif
 
 /* The addresses are compared as integers because relational operators on

@@ -4,6 +4,7 @@
  *
  * Prints:
  *   smp: N of M cpus up          (N counts the BSP; M = ncpus)
+ *   smp: cpuid topology L/C      (CPUID leaf 1 and leaf 0BH processor counts)
  *   smp: apic ids a,b,c          (ascending)
  *   SMP-OK                       (only if N == M)
  * Without a hypervisor, M and the APIC IDs 0..M-1 come from "cpus=M" on the
@@ -54,6 +55,16 @@ void guest_main(u32 magic, u32 mbi)
 		}
 
 	printf("smp: %u of %u cpus up\n", up + 1, gi.ncpus);
+	{
+		/* What CPUID says about the topology: leaf 1 EBX[23:16]
+		 * (logical processors per package) and leaf 0BH sub-leaf 1 EBX
+		 * (processors at the core level). */
+		u32 a, b, c, d, b1;
+
+		cpuid(1, 0, &a, &b1, &c, &d);
+		cpuid(0xb, 1, &a, &b, &c, &d);
+		printf("smp: cpuid topology %u/%u\n", (b1 >> 16) & 0xff, b & 0xffff);
+	}
 	printf("smp: apic ids ");
 	for (u32 i = 0; i <= up; i++)
 		printf(i ? ",%u" : "%u", ids[i]);

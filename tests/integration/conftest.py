@@ -45,6 +45,20 @@ class Booted:
         self.console.expect(pattern, timeout=timeout or self.timeout)
         return self.console.match
 
+    def wait_output(self, pattern, timeout=None):
+        """Wait until a regex matches anywhere in the output so far (for
+        messages that may come before or after the ones expect() reads)."""
+        import re
+        import time
+        import pexpect
+        end = time.time() + (timeout or self.timeout)
+        while time.time() < end:
+            m = re.search(pattern, self.output())
+            if m:
+                return m
+            self.console.expect([pexpect.TIMEOUT, pexpect.EOF], timeout=1)
+        raise AssertionError(f"never saw {pattern!r} on the console")
+
     def expect_all(self, patterns, timeout=None):
         return [self.expect(p, timeout) for p in patterns]
 

@@ -63,6 +63,7 @@ def test_smp_partition_strict_violation_and_missing_kernel(boot):
     out = b.output()
     assert "[smp] smp: 2 of 2 cpus up" in out
     assert "[smp] smp: apic ids 1,2" in out
+    assert "[smp] smp: cpuid topology 2/2" in out, "CPUID shows the partition's CPUs" 
     assert "partition smp FAILED" not in out
     # The strict partition stopped at its first violation: no later probe ran.
     assert "[strict] isolation: io 0x60" not in out

@@ -16,6 +16,7 @@
 #include <tessera/log.h>
 #include <tessera/partition.h>
 #include <tessera/pcpu.h>
+#include <tessera/spinlock.h>
 #include <tessera/string.h>
 #include <arch/cpu.h>
 #include <arch/msr.h>
@@ -207,6 +208,19 @@ static enum exit_action handle_init(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
+/* Bits needed to hold the partition's largest APIC ID: the shift that
+ * takes an x2APIC ID to a package ID (SDM Vol. 3A 9.9.1). */
+static u32 apic_id_shift(const struct partition *p)
+{
+	u32 max = 0, shift = 0;
+
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		max = MAX(max, p->vcpus[i].apic_id);
+	while ((1u << shift) <= max)
+		shift++;
+	return shift;
+}
+
 /* CPUID: the real CPU, with what a guest must not believe (SDM Vol. 2A
  * CPUID): no VMX, no MONITOR/MWAIT, and a hypervisor present. */
 #define CPUID_HV_LEAF 0x40000000u
@@ -221,6 +235,20 @@ static enum exit_action handle_cpuid(struct vcpu *v)
 		r.ecx |= CPUID1_ECX_HYPERVISOR;
 		/* EBX[23:16]: logical processors per package, as the partition sees it. */
 		r.ebx = (r.ebx & ~0x00ff0000u) | (v->part->nvcpus << 16);
+		break;
+	case 4:
+		/* EAX[31:26]: cores per package - 1, here the partition's CPUs. */
+		if (r.eax & 0x1f)
+			r.eax = (r.eax & ~0xfc000000u) | ((MIN(v->part->nvcpus, 64u) - 1) << 26);
+		break;
+	case 0xb:
+	case 0x1f:
+		/* Extended topology (SDM Vol. 2A CPUID leaf 0BH): the partition
+		 * is one package of nvcpus single-thread cores. The x2APIC ID in
+		 * EDX stays the real one, which is what the guest's APIC reports. */
+		r.ebx = sub == 0 ? 1 : sub == 1 ? v->part->nvcpus : 0;
+		r.eax = sub == 0 ? 0 : sub == 1 ? apic_id_shift(v->part) : 0;
+		r.ecx = sub > 1 ? sub : (sub == 0 ? (1u << 8) : (2u << 8)) | sub;
 		break;
 	case CPUID_HV_LEAF:
 		/* Hypervisor vendor leaf: "TesseraHV   " (cf. KVM's "KVMKVMKVM"). */
@@ -247,8 +275,10 @@ static enum exit_action handle_cpuid(struct vcpu *v)
 static enum exit_action handle_hlt(struct vcpu *v)
 {
 	skip_instruction();
-	while (!v->stop_request)
+	while (!v->stop_request) {
+		vcpu_pause_point(v); /* a parked vCPU can still be inspected */
 		cpu_relax();
+	}
 	return EXIT_STOP;
 }
 
@@ -266,7 +296,9 @@ static enum exit_action handle_io(struct vcpu *v)
 		return fail(v, EXIT_REASON_IO_INSTRUCTION, "string I/O (INS/OUTS) is not supported");
 	value = in ? 0 : (u32)v->regs.rax & mask;
 	vcpu_io(v, port, size, !in, &value);
-	if (in)
+	if (in && size == 4)
+		v->regs.rax = value; /* a 32-bit result zero-extends (SDM Vol. 1 3.4.1.1) */
+	else if (in)
 		v->regs.rax = (v->regs.rax & ~(u64)mask) | (value & mask);
 	skip_instruction();
 	return v->part->state == PART_RUNNING ? EXIT_RESUME : EXIT_STOP;
@@ -392,7 +424,11 @@ static enum exit_action handle_vmcall(struct vcpu *v)
 		inject_ud();
 		return EXIT_RESUME;
 	}
-	r = vcpu_hypercall(v, v->regs.rax, v->regs.rbx, v->regs.rcx, v->regs.rdx);
+	if (vmcs_read32(VM_ENTRY_CONTROLS) & VM_ENTRY_IA32E_MODE)
+		r = vcpu_hypercall(v, v->regs.rax, v->regs.rbx, v->regs.rcx, v->regs.rdx);
+	else /* outside 64-bit mode a guest only has the low halves */
+		r = vcpu_hypercall(v, (u32)v->regs.rax, (u32)v->regs.rbx, (u32)v->regs.rcx,
+				   (u32)v->regs.rdx);
 	v->regs.rax = (u64)r;
 	skip_instruction();
 	return v->part->state == PART_RUNNING ? EXIT_RESUME : EXIT_STOP;
@@ -457,10 +493,20 @@ static enum exit_action step_over_violation(struct vcpu *v, gpa_t gpa)
 	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
 	gpa_t page = ALIGN_DOWN(gpa, PAGE_SIZE);
 
+	hpa_t hpa;
+	u64 flags, leaf;
+	bool ok;
+
 	if (vv->ntemp == MAX_TEMP_MAPS)
 		return fail(v, EXIT_REASON_EPT_VIOLATION,
 			    "one instruction touched too many unmapped pages");
-	if (!ept_map(&vp->ept, page, vp->scratch, PAGE_SIZE, EPT_READ | EPT_WRITE | EPT_MT_WB))
+	/* Another vCPU of the partition may be stepping over the same page:
+	 * the EPT is the partition's, so changes to it take its lock. */
+	spin_lock(&v->part->lock);
+	ok = ept_translate(&vp->ept, page, &hpa, &flags, &leaf) ||
+	     ept_map(&vp->ept, page, vp->scratch, PAGE_SIZE, EPT_READ | EPT_WRITE | EPT_MT_WB);
+	spin_unlock(&v->part->lock);
+	if (!ok)
 		return fail(v, EXIT_REASON_EPT_VIOLATION, "no memory to step over a violation");
 	if (vv->ntemp++ == 0)
 		single_step(vv, true);
@@ -475,10 +521,12 @@ static void step_done(struct vcpu *v)
 	struct vmx_partition *vp = &vmx_partitions[v->part->id];
 	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
 
+	spin_lock(&v->part->lock);
 	for (unsigned i = 0; i < vv->ntemp; i++)
 		ept_unmap(&vp->ept, vv->temp[i], PAGE_SIZE);
-	vv->ntemp = 0;
 	memset(hpa_to_ptr(vp->scratch), 0xff, PAGE_SIZE);
+	spin_unlock(&v->part->lock);
+	vv->ntemp = 0;
 	ept_flush(v);
 	single_step(vv, false);
 }
@@ -601,15 +649,39 @@ static void entry_failed_guest_state(struct vcpu *v, u32 basic)
 		       q == 2 ? ": PDPTE load" : q == 4 ? ": VMCS link pointer" : "");
 }
 
+void arch_vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *s)
+{
+	u32 cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
+
+	(void)v;
+	s->rip = vmcs_readl(GUEST_RIP);
+	s->rsp = vmcs_readl(GUEST_RSP);
+	s->rflags = vmcs_readl(GUEST_RFLAGS);
+	s->cr0 = vmcs_readl(CR0_READ_SHADOW);
+	s->cr3 = vmcs_readl(GUEST_CR3);
+	s->cr4 = vmcs_readl(CR4_READ_SHADOW);
+	s->efer = vmcs_read64(GUEST_IA32_EFER);
+	s->cs = vmcs_read16(GUEST_CS_SELECTOR);
+	s->ss = vmcs_read16(GUEST_SS_SELECTOR);
+	/* CS.L (bit 13) and CS.D/B (bit 14) of the access rights give the
+	 * code size (25.4.1); real mode has neither. */
+	s->mode_bits = (cs_ar & (1u << 13)) ? 64 : (cs_ar & (1u << 14)) ? 32 : 16;
+}
+
 void arch_vcpu_run(struct vcpu *v)
 {
 	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
 
 	vmcs_setup(v);
 	while (!v->stop_request) {
-		int r = vmx_enter(&v->regs, vv->launched);
 		u32 reason, basic;
 		exit_handler_fn h;
+		int r;
+
+		vcpu_pause_point(v);
+		if (v->stop_request)
+			break;
+		r = vmx_enter(&v->regs, vv->launched);
 
 		if (r) {
 			entry_failed(v, r);
@@ -621,6 +693,9 @@ void arch_vcpu_run(struct vcpu *v)
 		v->exits++;
 		if (basic < VCPU_EXIT_REASONS)
 			v->exit_count[basic]++;
+		if (v->part->trace_left > 0) /* console `trace`: off the hot path otherwise */
+			vcpu_trace_exit(v, basic, vmcs_readl(GUEST_RIP),
+					vmcs_readl(EXIT_QUALIFICATION));
 		if (reason & EXIT_REASON_FAILED_ENTRY) {
 			entry_failed_guest_state(v, basic);
 			break;

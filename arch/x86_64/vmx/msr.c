@@ -11,6 +11,7 @@
 #include <tessera/partition.h>
 #include <tessera/string.h>
 #include <arch/cpu.h>
+#include <arch/lapic.h>
 #include <arch/msr.h>
 #include "vmx_internal.h"
 
@@ -71,11 +72,12 @@ void vmx_msr_bitmap_init(hpa_t page)
 			allow(bitmap, passthrough[i].msr, BITMAP_WRITE);
 	}
 	/* The partition CPU's own local APIC, in x2APIC mode (SDM Vol. 3A
-	 * 11.12): readable, and writable except the ICR, through which an IPI
-	 * could reach another partition's CPU. */
+	 * 11.12): readable, and writable except three registers: the ICR,
+	 * through which an IPI could reach another partition's CPU, and the TPR
+	 * and SIVR, with which the guest could block the hypervisor's kick. */
 	for (u32 msr = MSR_X2APIC_BASE; msr < MSR_X2APIC_BASE + 0x100; msr++) {
 		allow(bitmap, msr, BITMAP_READ);
-		if (msr != MSR_X2APIC_ICR)
+		if (msr != MSR_X2APIC_ICR && msr != MSR_X2APIC_TPR && msr != MSR_X2APIC_SIVR)
 			allow(bitmap, msr, BITMAP_WRITE);
 	}
 }
@@ -115,6 +117,14 @@ enum msr_result vmx_msr_write(struct vcpu *v, u32 msr, u64 value)
 		return MSR_DENIED;
 	case MSR_X2APIC_ICR:
 		vcpu_send_ipi(v, (u32)(value >> 32), (u32)value);
+		return MSR_DONE;
+	case MSR_X2APIC_TPR:
+		/* Any priority below the kick's class is the guest's to set. */
+		wrmsr(MSR_X2APIC_TPR, MIN(value & 0xff, GUEST_TPR_MAX));
+		return MSR_DONE;
+	case MSR_X2APIC_SIVR:
+		/* The guest picks its spurious vector; the APIC stays enabled. */
+		wrmsr(MSR_X2APIC_SIVR, (value & 0x1ff) | 0x100);
 		return MSR_DONE;
 	}
 	return MSR_DENIED;

@@ -65,6 +65,11 @@ bool arch_virt_supported(char *why, size_t n)
 				       "kvm_intel with nested=1 and use -cpu host");
 		return false;
 	}
+	if (!(cpuid(1, 0).ecx & CPUID1_ECX_X2APIC)) {
+		strfmt(why, n, "this CPU has no x2APIC, which Tessera uses for IPIs and gives "
+			       "to partitions");
+		return false;
+	}
 	if (!(allowed1(MSR_IA32_VMX_PROCBASED_CTLS) & PROCBASED_ACTIVATE_SECONDARY)) {
 		strfmt(why, n, "VMX without secondary controls: no EPT");
 		return false;
@@ -121,6 +126,11 @@ static bool feature_control_ok(char *why, size_t n)
 static void apply_fixed_bits(void)
 {
 	u64 cr0 = read_cr0(), cr4 = read_cr4() | CR4_VMXE;
+
+	/* The hypervisor executes XSETBV for its guests (exit.c), which is
+	 * #UD unless CR4.OSXSAVE is set (SDM Vol. 2C XSETBV). */
+	if (cpuid(1, 0).ecx & CPUID1_ECX_XSAVE)
+		cr4 |= CR4_OSXSAVE;
 
 	cr0 |= rdmsr(MSR_IA32_VMX_CR0_FIXED0);
 	cr0 &= rdmsr(MSR_IA32_VMX_CR0_FIXED1);

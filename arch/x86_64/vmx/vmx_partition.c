@@ -6,20 +6,32 @@
 #include <tessera/format.h>
 #include <tessera/multiboot.h>
 #include <tessera/pmm.h>
+#include <tessera/spinlock.h>
 #include <tessera/string.h>
 #include "vmx_internal.h"
 
 struct vmx_partition vmx_partitions[MAX_PARTITIONS];
 struct vmx_vcpu vmx_vcpus[MAX_CPUS];
 
+/* EPT pages are also taken and given back at run time, by partition CPUs
+ * stepping over violations (exit.c), so the allocator needs a lock here. */
+static spinlock_t ept_pmm_lock = SPINLOCK_INIT;
+
 static hpa_t table_page(void *ctx)
 {
-	return pmm_alloc_page(ctx, PMM_NO_LIMIT);
+	hpa_t pa;
+
+	spin_lock(&ept_pmm_lock);
+	pa = pmm_alloc_page(ctx, PMM_NO_LIMIT);
+	spin_unlock(&ept_pmm_lock);
+	return pa;
 }
 
 static void free_table_page(void *ctx, hpa_t page)
 {
+	spin_lock(&ept_pmm_lock);
 	pmm_free(ctx, page, PAGE_SIZE);
+	spin_unlock(&ept_pmm_lock);
 }
 
 static hpa_t zeroed_pages(struct pmm *pmm, unsigned n)

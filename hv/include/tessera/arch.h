@@ -35,6 +35,9 @@ bool arch_smp_prepare(hpa_t trampoline, char *why, size_t n);
  * passes. The AP continues in hv_ap_main(). */
 bool arch_cpu_start(struct pcpu *c);
 
+/* Reset the whole machine. */
+void arch_reboot(void) __noreturn;
+
 /* Stop this CPU for good: interrupts off, halt forever. */
 void arch_cpu_stop(void) __noreturn;
 
@@ -79,6 +82,14 @@ bool arch_partition_create(struct partition *p, struct pmm *pmm, char *why, size
 /* Run v on this CPU until its partition stops or fails, or v is told to
  * stop (v->stop_request). Starts from v->boot. */
 void arch_vcpu_run(struct vcpu *v);
+
+/* Make physical CPU pcpu leave guest mode soon (an IPI); it then sees
+ * its vCPU's stop_request. Harmless if it is not in guest mode. */
+void arch_cpu_kick(unsigned pcpu);
+
+/* Copy the current vCPU's architectural state (on its own CPU). */
+struct vcpu_snapshot;
+void arch_vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *s);
 
 /* A one-line name for an arch exit reason ("CPUID", "EPT violation"). */
 const char *arch_exit_reason_name(unsigned reason);

@@ -12,6 +12,8 @@
 typedef void (*log_sink_fn)(const char *s, size_t n);
 
 void log_set_sink(log_sink_fn sink);
+/* Copy out the newest max bytes of the log; returns the count. */
+size_t log_tail(char *out, size_t max);
 void log_printf(const char *fmt, ...) __printf(1, 2);
 void log_vprintf(const char *fmt, va_list ap);
 

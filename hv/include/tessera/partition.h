@@ -33,11 +33,11 @@
 
 enum partition_state { PART_STOPPED = 0, PART_RUNNING, PART_FAILED };
 
-/* What a vCPU is doing, as its physical CPU sees it. */
+/* What a vCPU is doing. Written only by its own physical CPU (vcpu_loop);
+ * others ask through start_seq and stop_request. */
 enum vcpu_run_state {
 	VCPU_IDLE = 0,   /* nothing to run: the pCPU waits */
 	VCPU_WAIT_SIPI,  /* an AP of a running partition, before its SIPI */
-	VCPU_RUNNABLE,   /* ready: the pCPU should enter it */
 	VCPU_RUNNING,    /* in guest mode or handling an exit */
 };
 
@@ -62,6 +62,13 @@ struct vcpu_boot {
 
 struct partition;
 
+/* A paused vCPU's state for the console's `regs` (filled by arch code). */
+struct vcpu_snapshot {
+	u64 rip, rsp, rflags, cr0, cr3, cr4, efer;
+	u16 cs, ss;
+	u32 mode_bits; /* 16, 32 or 64 */
+};
+
 struct vcpu {
 	struct partition *part;
 	unsigned index; /* within the partition */
@@ -69,12 +76,17 @@ struct vcpu {
 	u32 apic_id;
 	struct guest_regs regs;
 	volatile enum vcpu_run_state run;
-	volatile bool stop_request;
+	volatile u32 start_seq;   /* bumped by partition_start(): run from boot */
+	volatile bool stop_request; /* leave guest mode and go idle */
 	struct vcpu_boot boot;
+	volatile bool started;    /* has run since the last start (no SIPI then) */
 	volatile bool sipi_pending;
 	volatile u8 sipi_vector;
 	u64 exits;
 	u64 exit_count[VCPU_EXIT_REASONS];
+	volatile bool pause_request; /* console: hold in the hypervisor */
+	volatile bool paused;        /* holding; snapshot and regs are valid */
+	struct vcpu_snapshot snap;
 };
 
 struct partition {
@@ -95,6 +107,11 @@ struct partition {
 	u64 violations;
 	int exit_code;
 	char last_fault[256];
+	bool muted;           /* console: do not show its lines (scrollback keeps them) */
+	unsigned restarts;    /* automatic restarts (on_crash = restart) in a row */
+	u64 restart_at_ns;    /* when the next automatic restart is due, 0 = none */
+	unsigned starts;      /* times started since boot */
+	volatile int trace_left; /* console `trace`: exits still to print */
 };
 
 extern struct partition partitions[MAX_PARTITIONS];
@@ -107,6 +124,12 @@ struct boot_info;
 struct pmm;
 void partitions_init(const struct config *cfg, const struct boot_info *bi, struct pmm *p);
 bool partition_start(struct partition *p);
+/* Stop a running partition: every vCPU leaves guest mode and goes idle.
+ * False if a vCPU did not stop in time (reported). */
+bool partition_stop(struct partition *p);
+/* Stop if running or failed, then start from pristine images. */
+bool partition_restart(struct partition *p);
+struct partition *partition_by_name(const char *name);
 
 /* The guest misbehaved: report, mark FAILED, stop all its vCPUs. */
 void partition_fail(struct partition *p, const char *fmt, ...) __printf(2, 3);
@@ -128,5 +151,12 @@ void vcpu_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value);
 void vcpu_send_ipi(struct vcpu *v, u32 dest_apic, u32 icr_low);
 /* The vCPU for this physical CPU, or NULL. */
 struct vcpu *vcpu_of_pcpu(unsigned pcpu);
+/* Arch exit loops call this for every exit: the console's `trace`. */
+void vcpu_trace_exit(struct vcpu *v, unsigned reason, u64 rip, u64 qualification);
+/* Arch exit loops call this before every entry: hold while paused. */
+void vcpu_pause_point(struct vcpu *v);
+/* Console: pause every vCPU of p (true when all are held) / let them go. */
+bool partition_pause(struct partition *p);
+void partition_resume(struct partition *p);
 
 #endif

@@ -1,0 +1,54 @@
+/*
+ * The serial management console (docs/console.md).
+ *
+ * It runs on the CPU the config keeps for the hypervisor (console_cpu,
+ * default 0) and polls the physical UART. All output to the UART, from any
+ * CPU, goes through one queue that only the console CPU drains, polling
+ * for input between characters: a guest flooding its UART, or a CPU
+ * holding the log lock, can fill the queue (excess is counted and
+ * dropped) but cannot make the console miss what the user types.
+ */
+#ifndef TESSERA_CONSOLE_H
+#define TESSERA_CONSOLE_H
+
+#include <tessera/types.h>
+#include <tessera/cmd.h>
+#include <tessera/lineedit.h>
+
+struct partition;
+
+#define CONSOLE_PROMPT "tessera> "
+#define CONSOLE_DETACH_KEY 0x1d /* Ctrl-] */
+
+struct console {
+	u16 port;
+	struct lineedit le;
+	struct partition *attached; /* guest console we are attached to, or NULL */
+	bool at_prompt;             /* the prompt line is on screen */
+};
+
+/* Switch the log to the console queue and run the console forever. */
+void console_run(u16 port) __noreturn;
+
+/* Any CPU: queue bytes for the UART (dropped if the queue is full). */
+void console_out(const char *s, size_t n);
+/* Guest output of partition p: a whole line, or raw bytes when attached. */
+void console_guest_line(struct partition *p, const char *prefix, const char *line);
+void console_guest_byte(struct partition *p, u8 byte);
+/* Forget p's output that is queued but not printed (it stopped). */
+void console_partition_stopped(struct partition *p);
+
+/* For commands. */
+void console_printf(struct console *c, const char *fmt, ...) __printf(2, 3);
+void console_write(struct console *c, const char *s, size_t n);
+void console_attach(struct console *c, struct partition *p);
+u64 console_dropped_bytes(void);
+/* Called in long waits on the console CPU: keep what the user types. */
+void console_idle_poll(void);
+
+/* hv/console/commands.c */
+extern const struct cmd_def console_commands[];
+extern const size_t console_ncommands;
+void console_supervise(void); /* on_crash = restart, with back-off */
+
+#endif

@@ -1,0 +1,90 @@
+"""Step 3: the serial management console, driven as a user would, under
+Bochs with an echo guest, a guest that floods its UART and one that
+crashes and is restarted automatically."""
+import json
+import re
+
+import pexpect
+
+PROMPT = "tessera> "
+
+
+def command(b, line, expect, timeout=None):
+    """Type a command line and wait for a regex in its answer."""
+    b.console.send(line + "\r")
+    return b.expect(expect, timeout=timeout)
+
+
+def listing(b):
+    m = command(b, "list --json", r"(\[\{.*\}\])\r?\n")
+    return {p["name"]: p for p in json.loads(m.group(1))}
+
+
+def mem_free(b):
+    m = command(b, "mem", r"memory: (\d+) KiB managed, (\d+) KiB free")
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_console(boot):
+    b = boot("bochs", cpus=4, mem=256, config="tests/configs/console.cfg")
+    b.expect(r"tessera: console ready")
+    b.expect(r"\[echo\] echo: ready")
+
+    # flood writes without pause the whole time, unmuted at first: every
+    # command below must still be answered.
+    parts = listing(b)
+    assert set(parts) == {"echo", "flood", "crash"}
+    assert parts["echo"]["state"] == "RUNNING" and parts["flood"]["state"] == "RUNNING"
+    assert parts["echo"]["cpus"] == "1" and parts["echo"]["memory_mib"] == 16
+    command(b, "list", r"flood\s+RUNNING\s+2\s+16M")
+    command(b, "version", r"Tessera \d+\.\d+\.\d+, vmx backend, 4 CPUs")
+
+    # on_crash = restart: crash comes back, with a back-off, and list counts it.
+    b.wait_output(r"partition crash will restart in 1 s")
+    b.wait_output(r"partition crash will restart in 2 s")
+    assert listing(b)["crash"]["restarts"] >= 1
+
+    # stats rise for a guest making CPUID and I/O exits.
+    m1 = command(b, "stats flood", r"flood vcpu 0 \(cpu 2\): (\d+) exits")
+    io = int(b.expect(r"I/O instruction\s+(\d+)").group(1))
+    m2 = command(b, "stats flood", r"flood vcpu 0 \(cpu 2\): (\d+) exits")
+    cpuid = int(b.expect(r"CPUID\s+(\d+)").group(1))
+    assert int(m2.group(1)) > int(m1.group(1)) and io > 0 and cpuid > 0
+
+    # trace and regs.
+    command(b, "trace flood 3", r"tracing the next 3 exits of flood")
+    b.expect(r"trace flood vcpu 0: (I/O instruction|CPUID) rip=0x[0-9a-f]+")
+    command(b, "regs flood", r"flood vcpu 0 \(cpu 2\), 32-bit code:")
+    b.expect(r"rip=0000000000[0-9a-f]{6} rsp=")
+
+    # stop: its output stops and its CPU idles; start: it boots again.
+    command(b, "stop flood", r"partition flood stopped")
+    command(b, "cpus", r"cpu 2 apic \d+ online: flood, idle")
+    mark = len(b.output())
+    b.console.expect(pexpect.TIMEOUT, timeout=5)
+    assert "[flood]" not in b.output()[mark:], "a stopped partition kept printing"
+    command(b, "start flood", r"\[flood\] flood: start")
+    command(b, "mute flood", PROMPT)
+
+    # attach: type to the guest, get its echo, detach.
+    command(b, "attach echo", r"\[attached to echo; Ctrl-\] detaches")
+    b.console.send("hi there\r")
+    b.expect(r"echo: got 'hi there'")
+    b.console.send("\x1d")
+    b.expect(r"\[detached from echo\]")
+
+    # restart 20 times: the memory summary does not change.
+    command(b, "stop crash", r"crash")
+    before = mem_free(b)
+    for _ in range(20):
+        command(b, "restart echo", r"partition echo started")
+    b.expect(r"\[echo\] echo: ready")
+    assert mem_free(b) == before
+
+    # bad input gets a clear error and nothing else breaks.
+    command(b, "frobnicate", r"error: unknown command 'frobnicate'")
+    command(b, "stop nosuch", r"error: no partition named 'nosuch'")
+    command(b, "restart", r"error: restart: expects 1 argument")
+    command(b, 'list "unterminated', r"error: ")
+    command(b, "x" * 200, r"tessera> ")
+    assert listing(b)["echo"]["state"] == "RUNNING"
