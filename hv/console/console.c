@@ -332,7 +332,12 @@ static void drain_output(void)
 	 * queue is empty.) */
 	if (!at_line_start && cur && __atomic_load_n(&cur->used, __ATOMIC_RELAXED))
 		q = cur;
-	else if (__atomic_load_n(&hvq.used, __ATOMIC_RELAXED))
+	else if (!at_line_start && !con.attached) {
+		/* The rest of that line was discarded (its partition stopped). */
+		term_write("\n", 1);
+		at_line_start = true;
+		return;
+	} else if (__atomic_load_n(&hvq.used, __ATOMIC_RELAXED))
 		q = &hvq;
 	else
 		for (unsigned i = 0; i < npartitions && !q; i++, turn = (turn + 1) % npartitions)
@@ -349,13 +354,18 @@ static void drain_output(void)
 		term_write("\r\x1b[K", 4); /* erase the prompt line; redrawn after */
 		con.at_prompt = false;
 	}
+	/* Input is only buffered while the chunk goes out (the UART's receive
+	 * FIFO is only 16 bytes); commands run between chunks, so a command's
+	 * answer never lands inside a line. */
+	in_command = true;
 	for (size_t i = 0; i < n; i++) {
 		term_write((const char *)&chunk[i], 1);
 		at_line_start = chunk[i] == '\n';
 		if (at_line_start)
 			note_drops();
-		poll_input(); /* the UART's receive FIFO is only 16 bytes */
+		poll_input();
 	}
+	in_command = false;
 }
 
 void console_run(u16 port)
