@@ -59,8 +59,13 @@ class Booted:
             self.console.expect([pexpect.TIMEOUT, pexpect.EOF], timeout=1)
         raise AssertionError(f"never saw {pattern!r} on the console")
 
-    def expect_all(self, patterns, timeout=None):
-        return [self.expect(p, timeout) for p in patterns]
+    def expect_each(self, patterns, timeout=None):
+        """Wait for every regex in patterns, in whatever order they come
+        (several CPUs print at once)."""
+        todo = list(patterns)
+        while todo:
+            i = self.console.expect(todo, timeout=timeout or self.timeout)
+            del todo[i]
 
     def output(self):
         with open(self.log_path, errors="replace") as f:
