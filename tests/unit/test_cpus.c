@@ -12,26 +12,6 @@
 
 /* ------------------------------------------------------------- helpers */
 
-static void *allocs[32];
-static unsigned nallocs;
-
-static void *tzalloc(size_t n)
-{
-	void *p = calloc(1, n);
-
-	assert_non_null(p);
-	assert_true(nallocs < sizeof(allocs) / sizeof(allocs[0]));
-	allocs[nallocs++] = p;
-	return p;
-}
-
-static int free_all(void **state)
-{
-	(void)state;
-	while (nallocs)
-		free(allocs[--nallocs]);
-	return 0;
-}
 
 static u8 sum8(const void *p, size_t n)
 {
@@ -45,7 +25,7 @@ static u8 sum8(const void *p, size_t n)
 
 static struct acpi_sdt_header *sdt_make(const char *sig, const void *body, size_t body_len)
 {
-	struct acpi_sdt_header *h = tzalloc(sizeof(*h) + body_len);
+	struct acpi_sdt_header *h = unit_alloc(sizeof(*h) + body_len);
 
 	memcpy(h->signature, sig, 4);
 	h->length = (u32)(sizeof(*h) + body_len);
@@ -87,7 +67,7 @@ static hpa_t acpi_with_cpus(const struct lapic *c, size_t n, struct acpi_sdt_hea
 	a = (u64)(uintptr_t)madt;
 	xsdt = sdt_make("XSDT", &a, 8);
 
-	r = tzalloc(sizeof(*r));
+	r = unit_alloc(sizeof(*r));
 	memcpy(r->signature, "RSD PTR ", 8);
 	r->revision = 2;
 	r->length = sizeof(*r);
@@ -101,7 +81,7 @@ static hpa_t acpi_with_cpus(const struct lapic *c, size_t n, struct acpi_sdt_hea
 
 static struct boot_info *bi_make(const struct boot_cpu *c, unsigned n)
 {
-	struct boot_info *bi = tzalloc(sizeof(*bi));
+	struct boot_info *bi = unit_alloc(sizeof(*bi));
 
 	bi->magic = BOOT_INFO_MAGIC;
 	bi->version = BOOT_INFO_VERSION;
@@ -437,7 +417,7 @@ static void test_discover_nothing(void **state)
 	assert_true(diag_has(&d, "neither"));
 }
 
-#define T(f) cmocka_unit_test_teardown(f, free_all)
+#define T(f) cmocka_unit_test_teardown(f, unit_free_all)
 
 int main(void)
 {

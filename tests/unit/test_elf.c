@@ -12,31 +12,11 @@
 
 /* ------------------------------------------------------------- helpers */
 
-static void *allocs[16];
-static unsigned nallocs;
-
-static void *tzalloc(size_t n)
-{
-	void *p = calloc(1, n);
-
-	assert_non_null(p);
-	assert_true(nallocs < sizeof(allocs) / sizeof(allocs[0]));
-	allocs[nallocs++] = p;
-	return p;
-}
-
-static int free_all(void **state)
-{
-	(void)state;
-	while (nallocs)
-		free(allocs[--nallocs]);
-	return 0;
-}
 
 /* A fresh exact-size copy: for testing truncated files. */
 static void *copy_of(const void *p, size_t n)
 {
-	void *q = tzalloc(n ? n : 1);
+	void *q = unit_alloc(n ? n : 1);
 
 	memcpy(q, p, n);
 	return q;
@@ -73,7 +53,7 @@ static struct elf64 elf64_make(u64 base, u16 type)
 {
 	struct elf64 e;
 
-	e.f = tzalloc(F64_SIZE);
+	e.f = unit_alloc(F64_SIZE);
 	e.eh = (Elf64_Ehdr *)e.f;
 	e.ph = (Elf64_Phdr *)(e.f + sizeof(Elf64_Ehdr));
 	e.dyn = (Elf64_Dyn *)(e.f + F64_DYN);
@@ -137,7 +117,7 @@ static u8 *parse_and_load(const void *f, size_t size, struct elf_info *info)
 
 	assert_true(elf_parse(f, size, info, &err));
 	assert_null(err);
-	dest = tzalloc(info->vhi - info->vlo);
+	dest = unit_alloc(info->vhi - info->vlo);
 	memset(dest, 0xaa, info->vhi - info->vlo);
 	elf_load_by_vaddr(f, info, dest);
 	return dest;
@@ -400,7 +380,7 @@ static void test_too_many_segments(void **state)
 {
 	enum { N = ELF_MAX_SEGMENTS + 1 };
 	size_t size = sizeof(Elf64_Ehdr) + N * sizeof(Elf64_Phdr);
-	u8 *f = tzalloc(size);
+	u8 *f = unit_alloc(size);
 	Elf64_Ehdr *eh = (Elf64_Ehdr *)f;
 	Elf64_Phdr *ph = (Elf64_Phdr *)(f + sizeof(*eh));
 	struct elf_info info;
@@ -522,7 +502,7 @@ static struct elf32 elf32_make(void)
 {
 	struct elf32 e;
 
-	e.f = tzalloc(F32_SIZE);
+	e.f = unit_alloc(F32_SIZE);
 	e.eh = (Elf32_Ehdr *)e.f;
 	e.ph = (Elf32_Phdr *)(e.f + sizeof(Elf32_Ehdr));
 	memcpy(e.eh->e_ident, ELFMAG, SELFMAG);
@@ -617,7 +597,7 @@ static void test_elf32_relocations_rejected(void **state)
 	assert_true(elf_relocate(&info, d, 0x100000, &err));
 }
 
-#define T(f) cmocka_unit_test_teardown(f, free_all)
+#define T(f) cmocka_unit_test_teardown(f, unit_free_all)
 
 int main(void)
 {

@@ -19,26 +19,6 @@
 
 /* ------------------------------------------------------------- helpers */
 
-static void *allocs[64];
-static unsigned nallocs;
-
-static void *tzalloc(size_t n)
-{
-	void *p = calloc(1, n ? n : 1);
-
-	assert_non_null(p);
-	assert_true(nallocs < sizeof(allocs) / sizeof(allocs[0]));
-	allocs[nallocs++] = p;
-	return p;
-}
-
-static int free_all(void **state)
-{
-	(void)state;
-	while (nallocs)
-		free(allocs[--nallocs]);
-	return 0;
-}
 
 static u32 rd32(const u8 *p)
 {
@@ -84,7 +64,7 @@ static struct guest guest_new(u64 size)
 {
 	struct guest g;
 
-	g.raw = tzalloc(size + 2 * CANARY);
+	g.raw = unit_alloc(size + 2 * CANARY);
 	g.gm = g.raw + CANARY;
 	g.size = size;
 	memset(g.raw, CANARY_FILL, CANARY);
@@ -160,7 +140,7 @@ static struct k32 k32_make(u32 mbflags)
 {
 	struct k32 k;
 
-	k.f = tzalloc(K32_SIZE);
+	k.f = unit_alloc(K32_SIZE);
 	k.eh = (Elf32_Ehdr *)k.f;
 	k.ph = (Elf32_Phdr *)(k.f + sizeof(Elf32_Ehdr));
 	memcpy(k.eh->e_ident, ELFMAG, SELFMAG);
@@ -205,7 +185,7 @@ static struct k64 k64_make(void)
 {
 	struct k64 k;
 
-	k.f = tzalloc(K64_SIZE);
+	k.f = unit_alloc(K64_SIZE);
 	k.eh = (Elf64_Ehdr *)k.f;
 	k.ph = (Elf64_Phdr *)(k.f + sizeof(Elf64_Ehdr));
 	memcpy(k.eh->e_ident, ELFMAG, SELFMAG);
@@ -241,7 +221,7 @@ static struct k64 k64_make(void)
 
 static u8 *aout_make(void)
 {
-	u8 *f = tzalloc(KA_SIZE);
+	u8 *f = unit_alloc(KA_SIZE);
 
 	memset(f, 0xee, 0x1000);
 	for (unsigned i = 0x1000; i < KA_SIZE; i++)
@@ -388,7 +368,7 @@ static void test_modules(void **state)
 {
 	struct guest g = guest_new(4 * MiB);
 	struct k32 k = k32_make(F_PAGE_ALIGN);
-	u8 *m0 = tzalloc(5000), *m1 = tzalloc(3);
+	u8 *m0 = unit_alloc(5000), *m1 = unit_alloc(3);
 	struct mb_module_src mods[3] = {
 		{ m0, 5000, "\\tessera\\initrd.img" },
 		{ m1, 3, "mod2 arg=1" },
@@ -436,7 +416,7 @@ static void test_module_fills_memory_exactly(void **state)
 	struct guest g = guest_new(2 * MiB);
 	struct k32 k = k32_make(0);
 	u64 room = 2 * MiB - 0x104000;
-	u8 *m = tzalloc(room);
+	u8 *m = unit_alloc(room);
 	struct mb_module_src mod = { m, room, "big" };
 	struct mb_boot b;
 	char err[160];
@@ -553,7 +533,7 @@ static void test_header_search_limits(void **state)
 {
 	struct guest g = guest_new(4 * MiB);
 	size_t n = 8192 + 64;
-	u8 *f = tzalloc(n);
+	u8 *f = unit_alloc(n);
 	struct mb_boot b;
 	char err[128];
 
@@ -786,7 +766,7 @@ static void test_module_and_info_errors(void **state)
 	static u8 big[3 * MiB];
 	struct mb_module_src mods[9];
 	size_t fit = 0x7000 - 120 - 72 - 8 - 1; /* info, mmap, "Tessera", NUL */
-	char *line = tzalloc(0x8000);
+	char *line = unit_alloc(0x8000);
 	struct mb_boot b;
 	char err[256];
 
@@ -875,7 +855,7 @@ static void test_real_guest(void **state)
 	n = ftell(fp);
 	assert_true(n > 0);
 	rewind(fp);
-	f = tzalloc((size_t)n);
+	f = unit_alloc((size_t)n);
 	assert_int_equal(fread(f, 1, (size_t)n, fp), (size_t)n);
 	fclose(fp);
 
@@ -890,7 +870,7 @@ static void test_real_guest(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_teardown(f, free_all)
+#define T(f) cmocka_unit_test_teardown(f, unit_free_all)
 	const struct CMUnitTest tests[] = {
 		T(test_elf32_load),
 		T(test_elf32_null_cmdline_and_out),
