@@ -50,11 +50,6 @@ void lapic_init(void)
 	xapic = hpa_to_ptr(base & APIC_BASE_ADDR_MASK);
 }
 
-bool lapic_x2apic_mode(void)
-{
-	return x2apic;
-}
-
 static void send_ipi(u32 apic_id, u32 low)
 {
 	if (!xapic && !x2apic)

@@ -23,6 +23,7 @@
 #include <tessera/pmm.h>
 #include <tessera/log.h>
 #include <arch/cpu.h>
+#include <arch/paging.h>
 #include <arch/x86.h>
 
 #define ENTRIES 512
@@ -74,12 +75,6 @@ void arch_paging_init(struct pmm *p, hpa_t top)
 	write_cr3(hv_cr3);
 }
 
-void arch_paging_enable_ap(void)
-{
-	write_cr3(hv_cr3);
-}
-
-hpa_t paging_root(void);
 hpa_t paging_root(void)
 {
 	return hv_cr3;

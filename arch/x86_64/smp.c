@@ -16,6 +16,7 @@
 #include <tessera/string.h>
 #include <arch/cpu.h>
 #include <arch/lapic.h>
+#include <arch/paging.h>
 
 extern const u8 trampoline_start[], trampoline_end[];
 extern u8 tr_gdt[], tr_gdtr[], tr_far32[], tr_far64[], tr_cr3[], tr_started[];
@@ -23,7 +24,6 @@ extern u8 tr_stack[], tr_pcpu[], tr_entry[];
 extern const u8 tr_pm32[], tr_lm64[];
 extern void ap_entry(void);
 
-hpa_t paging_root(void);
 void ap_main(struct pcpu *c) __noreturn;
 
 #define INIT_DELAY_US 10000 /* INIT -> SIPI: 10 ms */

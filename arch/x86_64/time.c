@@ -49,9 +49,3 @@ void arch_delay_us(u64 us)
 	while ((s64)(rdtsc() - end) < 0)
 		cpu_relax();
 }
-
-u64 arch_tsc_hz(void);
-u64 arch_tsc_hz(void)
-{
-	return tsc_hz;
-}

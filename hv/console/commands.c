@@ -182,6 +182,16 @@ static int cmd_stop(struct console *c, const struct cmd_args *a)
 	return partition_stop(p) ? 0 : 1;
 }
 
+/* Restart p (stop if needed, reload, boot); say why when it does not. */
+static int restart_reporting(struct console *c, struct partition *p, const char *what)
+{
+	if (partition_restart(p))
+		return 0;
+	console_printf(c, "error: %s did not %s: %s\n", p->name, what,
+		       p->last_fault[0] ? p->last_fault : "see 'log'");
+	return 1;
+}
+
 static int cmd_start(struct console *c, const struct cmd_args *a)
 {
 	struct partition *p = find(c, a->argv[1]);
@@ -194,11 +204,7 @@ static int cmd_start(struct console *c, const struct cmd_args *a)
 	}
 	p->restart_at_ns = 0;
 	p->restarts = 0;
-	if (partition_restart(p))
-		return 0;
-	console_printf(c, "error: %s did not start: %s\n", p->name,
-		       p->last_fault[0] ? p->last_fault : "see 'log'");
-	return 1;
+	return restart_reporting(c, p, "start");
 }
 
 static int cmd_restart(struct console *c, const struct cmd_args *a)
@@ -208,11 +214,7 @@ static int cmd_restart(struct console *c, const struct cmd_args *a)
 	if (!p)
 		return 1;
 	p->restart_at_ns = 0;
-	if (partition_restart(p))
-		return 0;
-	console_printf(c, "error: %s did not restart: %s\n", p->name,
-		       p->last_fault[0] ? p->last_fault : "see 'log'");
-	return 1;
+	return restart_reporting(c, p, "restart");
 }
 
 static void stats_one(struct console *c, struct partition *p, bool reset)

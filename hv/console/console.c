@@ -86,12 +86,7 @@ static struct outq *queue_of(const struct partition *p)
 	return q;
 }
 
-void console_out(const char *s, size_t n)
-{
-	outq_put(&hvq, s, n);
-}
-
-u64 console_dropped_bytes(void)
+static u64 console_dropped_bytes(void)
 {
 	u64 n = 0;
 

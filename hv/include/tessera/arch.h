@@ -47,8 +47,6 @@ void arch_cpu_stop(void) __noreturn;
  * least the low 4 GiB (MMIO), and switch this CPU to them. The tables come
  * from p, below 4 GiB so APs can load them from 32-bit mode. */
 void arch_paging_init(struct pmm *p, hpa_t top);
-/* Switch an AP to the tables the BSP built. */
-void arch_paging_enable_ap(void);
 
 /* --- time --------------------------------------------------------------- */
 

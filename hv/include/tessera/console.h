@@ -30,8 +30,6 @@ struct console {
 /* Switch the log to the console queue and run the console forever. */
 void console_run(u16 port) __noreturn;
 
-/* Any CPU: queue bytes for the UART (dropped if the queue is full). */
-void console_out(const char *s, size_t n);
 /* Guest output of partition p: a whole line, or raw bytes when attached. */
 void console_guest_line(struct partition *p, const char *prefix, const char *line);
 void console_guest_byte(struct partition *p, u8 byte);
@@ -42,7 +40,6 @@ void console_partition_stopped(struct partition *p);
 void console_printf(struct console *c, const char *fmt, ...) __printf(2, 3);
 void console_write(struct console *c, const char *s, size_t n);
 void console_attach(struct console *c, struct partition *p);
-u64 console_dropped_bytes(void);
 /* Called in long waits on the console CPU: keep what the user types. */
 void console_idle_poll(void);
 

@@ -10,7 +10,6 @@
 
 void lapic_init(void);
 void lapic_enable_x2apic(void);
-bool lapic_x2apic_mode(void);
 void lapic_send_init(u32 apic_id);
 void lapic_send_sipi(u32 apic_id, u8 vector);
 /* A fixed-vector IPI (the hypervisor's "kick", KICK_VECTOR). */
