@@ -117,12 +117,23 @@ $(BUILD)/bench/mbboot.efi: tools/bench/mbboot.c Makefile
 		-j .rela -j '.rel.*' -j '.rela.*' -j .reloc --target=efi-app-x86_64 \
 		--subsystem=10 $(BUILD)/bench/mbboot.so $@
 
+# The Linux test guest: Debian's cloud kernel and a busybox initramfs,
+# fetched with `apt-get download` (tools/linux-guest.py, docs/linux-guests.md).
+LINUX_GUEST := $(BUILD)/linux/vmlinuz $(BUILD)/linux/initrd.img
+$(LINUX_GUEST) &: tools/linux-guest.py
+	@mkdir -p $(BUILD)/linux
+	$(PYTHON) tools/linux-guest.py --out $(BUILD)/linux
+
+.PHONY: linux-guest
+linux-guest: $(LINUX_GUEST)
+
 # ---------------------------------------------------------------- host side
 # Portable files: no arch code, no firmware. They compile unchanged on the
 # host (TESSERA_HOSTED) for the unit tests and tools.
 PORTABLE_SRCS := hv/lib/format.c hv/lib/strutil.c hv/lib/diag.c hv/lib/elf.c \
 	hv/pmm.c hv/memmap.c hv/acpi.c hv/cpus.c hv/config.c hv/config_check.c arch/x86_64/vmx/ept.c hv/multiboot.c \
-	hv/vuart.c hv/ring.c hv/lineout.c hv/console/lineedit.c hv/console/cmd.c
+	hv/vuart.c hv/ring.c hv/lineout.c hv/console/lineedit.c hv/console/cmd.c \
+	hv/linux_boot.c hv/acpi_build.c hv/vpic.c
 HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -DTESSERA_HOSTED -Ihv/include -Iarch/x86_64/include \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(wildcard tests/unit/test_*.c))
@@ -186,5 +197,7 @@ help:
 	@echo "  make unit       host unit tests only"
 	@echo "  make bench      measure exit costs, partition vs bare, sizes (EMU=bochs|kvm)"
 	@echo "  make esp        lay out the EFI system partition in $(BUILD)/esp"
+	@echo "  make linux-guest  fetch Debian's cloud kernel and busybox (apt-get download)"
+	@echo "                  and build the Linux test guest in $(BUILD)/linux"
 	@echo "  make deps       install the Debian packages needed (apt-get, as root)"
 	@echo "  make clean      remove $(BUILD)"

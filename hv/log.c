@@ -32,9 +32,13 @@ size_t log_tail(char *out, size_t max)
 
 void log_set_sink(log_sink_fn sink)
 {
+	/* Under the lock: a message another CPU is writing to the old sink
+	 * finishes before the new one takes over. */
+	spin_lock(&log_lock);
 	if (!emergency_sink)
 		emergency_sink = sink;
 	log_sink = sink;
+	spin_unlock(&log_lock);
 }
 
 void log_vprintf(const char *fmt, va_list ap)

@@ -232,6 +232,26 @@ static void selftest_fault(void)
 }
 #endif
 
+/*
+ * No CPU kept for the console (console_cpu = none, or the one named is
+ * missing): the console shares CPU 0 with the partition that has it, if
+ * any, running between that vCPU's exits (docs/console.md, section 8).
+ */
+static void share_console_cpu(void)
+{
+	struct vcpu *v = vcpu_of_pcpu(0);
+
+	if (v) {
+		v->shares_console = true;
+		log_printf("tessera: no console CPU: the console shares cpu 0 with partition %s\n",
+			   v->part->name);
+	} else {
+		log_printf("tessera: no console CPU: the console runs on cpu 0, which no partition "
+			   "uses\n");
+	}
+	console_start_shared(serial_port, 0);
+}
+
 void hv_main(struct boot_info *bi)
 {
 	struct pcpu *bsp = &pcpus[0];
@@ -274,6 +294,6 @@ void hv_main(struct boot_info *bi)
 	if (hv_config.hv.console_cpu == 0)
 		console_run(serial_port);
 	if (hv_config.hv.console_cpu < 0)
-		log_printf("tessera: no console (console_cpu = none); guest output goes to the log\n");
+		share_console_cpu();
 	vcpu_loop(0);
 }

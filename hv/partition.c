@@ -6,6 +6,7 @@
 #include <tessera/bootinfo.h>
 #include <tessera/console.h>
 #include <tessera/format.h>
+#include <tessera/linux_guest.h>
 #include <tessera/log.h>
 #include <tessera/multiboot.h>
 #include <tessera/partition.h>
@@ -173,9 +174,15 @@ static bool load_kernel(struct partition *p)
 		}
 		mods[m] = (struct mb_module_src){ hpa_to_ptr(f->addr), f->size, c->modules[m] };
 	}
-	if (c->format != FORMAT_MULTIBOOT) {
-		partition_fail(p, "format linux is not supported yet");
-		return false;
+	if (c->format == FORMAT_LINUX) {
+		const struct mb_module_src *initrd = c->nmodules ? &mods[0] : NULL;
+
+		if (!linux_guest_load(p, hpa_to_ptr(k->addr), k->size, initrd ? initrd->data : NULL,
+				      initrd ? initrd->size : 0, err, sizeof(err))) {
+			partition_fail(p, "kernel %s: %s", c->kernel, err);
+			return false;
+		}
+		return true;
 	}
 	if (!multiboot_load(hpa_to_ptr(p->mem), p->mem_size, hpa_to_ptr(k->addr), k->size,
 			    c->cmdline, mods, c->nmodules, &mb, err, sizeof(err))) {
@@ -195,12 +202,23 @@ static bool load_kernel(struct partition *p)
  * under an emulator a millisecond of guest time is a lot of host time. */
 #define STOP_TIMEOUT_NS (2000ull * 1000 * 1000)
 
+/*
+ * A vCPU on the CPU we run on is the console's own when it shares CPU 0
+ * (console_cpu = none): the console runs between two of its exits, so it
+ * is not in guest mode now, and it leaves arch_vcpu_run() as soon as the
+ * command returns (vcpu_must_leave()). Waiting for it would wait forever.
+ */
+static bool on_this_cpu(const struct vcpu *v)
+{
+	return v->pcpu == arch_this_cpu()->index;
+}
+
 static bool wait_vcpus_idle(struct partition *p)
 {
 	u64 deadline = arch_time_ns() + STOP_TIMEOUT_NS;
 
 	for (unsigned i = 0; i < p->nvcpus; i++)
-		while (p->vcpus[i].run != VCPU_IDLE) {
+		while (p->vcpus[i].run != VCPU_IDLE && !on_this_cpu(&p->vcpus[i])) {
 			if (arch_time_ns() > deadline) {
 				log_printf("tessera: partition %s: vcpu %u (cpu %u) did not stop\n",
 					   p->name, i, p->vcpus[i].pcpu);
@@ -218,10 +236,14 @@ bool partition_start(struct partition *p)
 	if (!wait_vcpus_idle(p))
 		return false;
 	p->violations = 0;
+	p->absent_io = 0;
+	p->reboot_pending = false;
 	p->exit_code = 0;
 	p->last_fault[0] = 0;
 	spin_lock(&p->lock);
 	vuart_reset(&p->uart);
+	vpic_init(&p->pic);
+	p->virq = false;
 	spin_unlock(&p->lock);
 	lineout_flush(&p->out);
 	if (!load_kernel(p))
@@ -268,8 +290,10 @@ bool partition_stop(struct partition *p)
 		return false; /* still RUNNING as far as anyone can tell */
 	if (was_running && p->state == PART_RUNNING)
 		p->state = PART_STOPPED;
-	console_partition_stopped(p);
+	/* Its unfinished last line goes into the queue that is then emptied:
+	 * a stopped partition's output stops at once (scrollback keeps it). */
 	lineout_flush(&p->out);
+	console_partition_stopped(p);
 	if (was_running)
 		log_printf("tessera: partition %s stopped\n", p->name);
 	return true;
@@ -297,6 +321,14 @@ bool partition_pause(struct partition *p)
 	for (unsigned i = 0; i < p->nvcpus; i++) {
 		struct vcpu *v = &p->vcpus[i];
 
+		/* The console's own CPU's vCPU is between two exits right now:
+		 * its state is in its VMCS, current on this CPU. It holds at its
+		 * pause point once the command returns. */
+		if (on_this_cpu(v) && v->run == VCPU_RUNNING && !v->paused) {
+			arch_vcpu_snapshot(v, &v->snap);
+			v->paused = true;
+			continue;
+		}
 		/* Only a vCPU that is in the guest can be held; one waiting for
 		 * its SIPI or idle has no guest state to show. */
 		while (v->run == VCPU_RUNNING && !v->paused && arch_time_ns() < deadline)
@@ -310,8 +342,11 @@ bool partition_pause(struct partition *p)
 
 void partition_resume(struct partition *p)
 {
-	for (unsigned i = 0; i < p->nvcpus; i++)
+	for (unsigned i = 0; i < p->nvcpus; i++) {
 		p->vcpus[i].pause_request = false;
+		if (on_this_cpu(&p->vcpus[i])) /* marked by partition_pause(), not held */
+			p->vcpus[i].paused = false;
+	}
 }
 
 struct partition *partition_by_name(const char *name)
@@ -371,17 +406,37 @@ static void log_exit_summary(struct partition *p)
 		   (unsigned long long)total, (unsigned long long)ms, top);
 }
 
-void partition_exit(struct partition *p, int code)
+/* The guest ended itself: every vCPU stops, the partition is STOPPED. */
+static void guest_ended(struct partition *p, int code, bool reboot)
 {
 	spin_lock(&p->lock);
 	p->exit_code = code;
 	if (p->state == PART_RUNNING)
 		p->state = PART_STOPPED;
+	p->reboot_pending = reboot;
 	stop_vcpus(p);
 	spin_unlock(&p->lock);
 	lineout_flush(&p->out);
+}
+
+void partition_exit(struct partition *p, int code)
+{
+	guest_ended(p, code, false);
 	log_printf("tessera: partition %s exited with code %d\n", p->name, code);
 	log_exit_summary(p);
+}
+
+void partition_poweroff(struct partition *p)
+{
+	guest_ended(p, 0, false);
+	log_printf("tessera: partition %s powered off\n", p->name);
+	log_exit_summary(p);
+}
+
+void partition_reboot(struct partition *p)
+{
+	guest_ended(p, 0, true);
+	log_printf("tessera: partition %s reset itself; starting it again\n", p->name);
 }
 
 void partition_report(struct partition *p, const char *fmt, ...)

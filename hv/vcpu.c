@@ -4,6 +4,8 @@
  * Arch exit handlers translate hardware exits into these neutral calls.
  */
 #include <tessera/arch.h>
+#include <tessera/console.h>
+#include <tessera/linux_guest.h>
 #include <tessera/log.h>
 #include <tessera/multiboot.h>
 #include <tessera/partition.h>
@@ -15,9 +17,15 @@
 
 /* ICR delivery modes, SDM Vol. 3A 11.6.1. */
 #define ICR_DELIVERY_MODE(icr) (((icr) >> 8) & 7)
+#define ICR_MODE_FIXED 0
+#define ICR_MODE_LOWEST 1 /* lowest priority: to one CPU, here the one named */
 #define ICR_MODE_INIT 5
 #define ICR_MODE_STARTUP 6
+#define ICR_DEST_LOGICAL (1u << 11)
 #define ICR_DEST_SHORTHAND(icr) (((icr) >> 18) & 3)
+#define ICR_SHORTHAND_NONE 0
+#define ICR_SHORTHAND_SELF 1
+#define ICR_SHORTHAND_ALL 2 /* including self; 3 is all excluding self */
 
 /*
  * A physical CPU with a vCPU waits here until the vCPU is started, runs it
@@ -44,6 +52,7 @@ static bool wait_for_sipi(struct vcpu *v, u32 seq)
 			v->run = VCPU_IDLE;
 			return false;
 		}
+		vcpu_host_work(v);
 		__builtin_ia32_pause();
 	}
 	v->boot = (struct vcpu_boot){ .mode = VCPU_BOOT_REAL_SIPI, .sipi_vector = v->sipi_vector };
@@ -63,14 +72,21 @@ void vcpu_loop(unsigned pcpu)
 		struct vcpu *v = vcpu_of_pcpu(pcpu);
 		u32 seq;
 
-		if (!v)
-			arch_cpu_stop(); /* a spare CPU: nothing will ever run here */
+		if (!v) {
+			if (!console_shares_cpu(pcpu))
+				arch_cpu_stop(); /* a spare CPU: nothing will ever run here */
+			console_shared_poll();
+			__builtin_ia32_pause();
+			continue;
+		}
 		seq = __atomic_load_n(&v->start_seq, __ATOMIC_ACQUIRE);
 		if (seq == seen || v->stop_request) {
+			vcpu_host_work(v);
 			__builtin_ia32_pause();
 			continue;
 		}
 		seen = seq;
+		v->run_seq = seq;
 		if (v->index != 0 && !wait_for_sipi(v, seq))
 			continue;
 		v->started = true;
@@ -101,9 +117,17 @@ void vcpu_pause_point(struct vcpu *v)
 		return;
 	arch_vcpu_snapshot(v, &v->snap);
 	__atomic_store_n(&v->paused, true, __ATOMIC_RELEASE);
-	while (v->pause_request && !v->stop_request)
+	while (v->pause_request && !vcpu_must_leave(v)) {
+		vcpu_host_work(v); /* the console may share this CPU: it resumes us */
 		__builtin_ia32_pause();
+	}
 	__atomic_store_n(&v->paused, false, __ATOMIC_RELEASE);
+}
+
+void vcpu_host_work(struct vcpu *v)
+{
+	if (v->shares_console)
+		console_shared_poll();
 }
 
 /* Guest-physical [gpa, gpa + len) inside the partition's RAM: a host
@@ -175,7 +199,23 @@ void vcpu_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value)
 			vuart_write(&p->uart, port - VUART_BASE, (u8)*value);
 		else
 			*value = vuart_read(&p->uart, port - VUART_BASE);
+		if (p->cfg->format == FORMAT_LINUX)
+			partition_irq_update(p);
 		spin_unlock(&p->lock);
+		return;
+	}
+	if (p->cfg->format == FORMAT_LINUX && vpic_owns_port(port) && size == 1) {
+		spin_lock(&p->lock);
+		if (write)
+			vpic_write(&p->pic, port, (u8)*value);
+		else
+			*value = vpic_read(&p->pic, port);
+		partition_irq_update(p);
+		spin_unlock(&p->lock);
+		return;
+	}
+	if (p->cfg->format == FORMAT_LINUX) {
+		linux_guest_io(v, port, size, write, value);
 		return;
 	}
 	/* Not the guest's: as if nothing answered on the bus. */
@@ -189,6 +229,36 @@ void vcpu_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value)
 				 write ? "write" : "read", port, size);
 }
 
+/* The PC wires the first UART to IRQ 4 of the PIC. */
+#define VUART_IRQ 4
+
+void partition_irq_update(struct partition *p)
+{
+	struct vcpu *bsp = &p->vcpus[0];
+	bool was = p->virq;
+
+	vpic_set_irq(&p->pic, VUART_IRQ, vuart_irq_pending(&p->uart));
+	p->virq = vpic_pending(&p->pic) >= 0;
+	/* vCPU 0 looks before each entry; if it runs elsewhere, a kick makes
+	 * it exit and look (a halted guest wakes up this way). */
+	if (p->virq && !was && bsp->pcpu != arch_this_cpu()->index)
+		arch_cpu_kick(bsp->pcpu);
+}
+
+int vcpu_virq_ack(struct vcpu *v)
+{
+	struct partition *p = v->part;
+	int vector;
+
+	if (!vcpu_virq_waiting(v))
+		return -1;
+	spin_lock(&p->lock);
+	vector = vpic_ack(&p->pic);
+	p->virq = vpic_pending(&p->pic) >= 0;
+	spin_unlock(&p->lock);
+	return vector;
+}
+
 static struct vcpu *vcpu_by_apic(struct partition *p, u32 apic)
 {
 	for (unsigned i = 0; i < p->nvcpus; i++)
@@ -197,13 +267,50 @@ static struct vcpu *vcpu_by_apic(struct partition *p, u32 apic)
 	return NULL;
 }
 
+/* A fixed interrupt to vCPU t: a physical IPI with the same vector to
+ * its CPU, which hands it to the guest (arch_cpu_send_vector). */
+static void send_fixed(struct vcpu *t, u8 vector)
+{
+	arch_cpu_send_vector(t->pcpu, vector);
+}
+
+/*
+ * An IPI the guest wrote to its ICR (SDM Vol. 3A 11.6.1, x2APIC form
+ * 11.12.9: destination in bits 63:32). Only the partition's own CPUs can
+ * be reached: the destination is looked up among them, shorthands are
+ * expanded to them, and anything else is dropped and reported.
+ */
 void vcpu_send_ipi(struct vcpu *v, u32 dest_apic, u32 icr_low)
 {
 	struct partition *p = v->part;
 	unsigned mode = ICR_DELIVERY_MODE(icr_low);
+	unsigned shorthand = ICR_DEST_SHORTHAND(icr_low);
+	u8 vector = (u8)icr_low;
 	struct vcpu *t;
 
-	if (ICR_DEST_SHORTHAND(icr_low) != 0) {
+	if (mode == ICR_MODE_FIXED || mode == ICR_MODE_LOWEST) {
+		/* Vectors 0-15 are illegal (11.5.3); the kick vector is the
+		 * hypervisor's. */
+		if (vector < 16 || vector == ARCH_RESERVED_VECTOR) {
+			partition_report(p, "dropped IPI with vector 0x%x", vector);
+			return;
+		}
+		if (shorthand == ICR_SHORTHAND_SELF) {
+			send_fixed(v, vector);
+			return;
+		}
+		if (shorthand != ICR_SHORTHAND_NONE) {
+			for (unsigned i = 0; i < p->nvcpus; i++)
+				if (&p->vcpus[i] != v || shorthand == ICR_SHORTHAND_ALL)
+					send_fixed(&p->vcpus[i], vector);
+			return;
+		}
+		if (icr_low & ICR_DEST_LOGICAL) {
+			partition_report(p, "dropped IPI in logical destination mode (icr 0x%x)",
+					 icr_low);
+			return;
+		}
+	} else if (shorthand != ICR_SHORTHAND_NONE) {
 		partition_report(p, "dropped IPI with destination shorthand (icr 0x%x)", icr_low);
 		return;
 	}
@@ -211,6 +318,10 @@ void vcpu_send_ipi(struct vcpu *v, u32 dest_apic, u32 icr_low)
 	if (!t) {
 		partition_report(p, "dropped IPI to apic %u: not a CPU of this partition",
 				 dest_apic);
+		return;
+	}
+	if (mode == ICR_MODE_FIXED || mode == ICR_MODE_LOWEST) {
+		send_fixed(t, vector);
 		return;
 	}
 	if (mode == ICR_MODE_INIT) {
@@ -229,6 +340,8 @@ void vcpu_send_ipi(struct vcpu *v, u32 dest_apic, u32 icr_low)
 		}
 		return; /* a second SIPI to a started AP is ignored, as on hardware */
 	}
-	partition_report(p, "dropped IPI with delivery mode %u to apic %u (not supported yet)",
-			 mode, dest_apic);
+	/* NMI, SMI: an NMI reaching a CPU while it is in the hypervisor would
+	 * be the hypervisor's, so none is forwarded. */
+	partition_report(p, "dropped IPI with delivery mode %u to apic %u (not supported)", mode,
+			 dest_apic);
 }

@@ -42,6 +42,10 @@ ata0-master: type=disk, path={esp}, mode=vvfat
 boot: disk
 com1: enabled=1, mode=term, dev={tty}
 clock: sync=none, time0=1
+# No sound: on a machine without an ALSA card, Debian's Bochs 2.7 aborts in
+# its mixer thread ("buffer overflow detected") unless the driver is dummy.
+sound: driver=dummy
+speaker: enabled=0
 log: {log}
 panic: action=fatal
 error: action=report

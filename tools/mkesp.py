@@ -8,7 +8,7 @@
   OUT.img                    the same as a FAT image (for QEMU), made with mtools
 
 Files named in the config are looked up under tests/guests' build output
-and configs/ by basename, so a config can say \\tessera\\hello.elf.
+build/linux (tools/linux-guest.py) and configs/ by basename, so a config can say \\tessera\\hello.elf.
 """
 import argparse
 import os
@@ -57,7 +57,7 @@ def main():
     if not a.no_config:
         text = open(a.config).read()
         shutil.copy(a.config, os.path.join(a.out, "tessera", "tessera.cfg"))
-        search = a.search + ["build/guests", "configs"]
+        search = a.search + ["build/guests", "build/linux", "configs"]
         for p in config_files(text):
             rel = esp_relative(p)
             base = os.path.basename(rel)

@@ -79,3 +79,34 @@ void lapic_send_sipi(u32 apic_id, u8 vector)
 {
 	send_ipi(apic_id, ICR_DELIVERY_STARTUP | ICR_LEVEL_ASSERT | vector);
 }
+
+/*
+ * A partition's guest owns its CPU's local APIC (x2APIC MSRs passed
+ * through, msr.c), so a stopped guest can leave its timer armed and
+ * vectors in service. The next guest on this CPU starts from a quiet APIC:
+ * timer masked and disarmed (SDM Vol. 3A 11.5.1, 11.5.4.1), every
+ * in-service vector ended (11.8.5), errors cleared, TPR 0.
+ */
+void lapic_reset_for_guest(void)
+{
+	if (!xapic && !x2apic)
+		lapic_init();
+	if (!x2apic)
+		return;
+	wrmsr(MSR_X2APIC_LVT_TIMER, LVT_MASK);
+	wrmsr(MSR_X2APIC_TIMER_ICR, 0);
+	if (cpuid(1, 0).ecx & (1u << 24)) /* TSC-deadline mode exists */
+		wrmsr(MSR_IA32_TSC_DEADLINE, 0);
+	for (int n = 0; n < 256; n++) {
+		bool any = false;
+
+		for (u32 i = 0; i < 8; i++)
+			any |= rdmsr(MSR_X2APIC_ISR0 + i) != 0;
+		if (!any)
+			break;
+		wrmsr(MSR_X2APIC_EOI, 0);
+	}
+	wrmsr(MSR_X2APIC_ESR, 0);
+	wrmsr(MSR_X2APIC_TPR, 0);
+	wrmsr(MSR_X2APIC_SIVR, 0x100 | SPURIOUS_VECTOR);
+}

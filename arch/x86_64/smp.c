@@ -153,6 +153,12 @@ void arch_cpu_kick(unsigned pcpu)
 		lapic_send_fixed(pcpus[pcpu].apic_id, KICK_VECTOR);
 }
 
+void arch_cpu_send_vector(unsigned pcpu, u8 vector)
+{
+	if (pcpu < pcpu_count)
+		lapic_send_fixed(pcpus[pcpu].apic_id, vector);
+}
+
 /* First C code on an AP: own page tables (already loaded by the
  * trampoline), own descriptor tables, then the core takes over. */
 void ap_main(struct pcpu *c)

@@ -49,3 +49,8 @@ void arch_delay_us(u64 us)
 	while ((s64)(rdtsc() - end) < 0)
 		cpu_relax();
 }
+
+u64 x86_tsc_hz(void)
+{
+	return tsc_hz;
+}

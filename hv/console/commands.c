@@ -378,10 +378,12 @@ static int cmd_cpus(struct console *c, const struct cmd_args *a)
 					v->run == VCPU_WAIT_SIPI ? "waiting for SIPI" : "idle") :
 				       "";
 
-		console_printf(c, "cpu %u apic %u %s: %s%s%s\n", i, pcpus[i].apic_id,
+		console_printf(c, "cpu %u apic %u %s: %s%s%s%s\n", i, pcpus[i].apic_id,
 			       pcpu_state_name(pcpus[i].state),
-			       v ? v->part->name : (i == arch_this_cpu()->index ? "console" : "spare"),
-			       v ? ", " : "", what);
+			       v ? v->part->name :
+				   (i == arch_this_cpu()->index ? "console" : "spare"),
+			       v ? ", " : "", what,
+			       v && console_shares_cpu(i) ? " (shared with the console)" : "");
 	}
 	return 0;
 }
@@ -436,6 +438,12 @@ void console_supervise(void)
 	for (unsigned i = 0; i < npartitions; i++) {
 		struct partition *p = &partitions[i];
 
+		if (p->reboot_pending && p->state == PART_STOPPED) {
+			/* The guest reset itself (partition_reboot). */
+			p->reboot_pending = false;
+			partition_start(p);
+			continue;
+		}
 		if (p->cfg->on_crash != CRASH_RESTART)
 			continue;
 		if (p->state == PART_FAILED && !p->restart_at_ns) {

@@ -133,17 +133,24 @@ void console_guest_byte(struct partition *p, u8 byte)
 /* ----------------------------------------------------------- terminal */
 
 static void poll_input(void);
+static bool in_command; /* a command or a write is in progress: input waits */
 
 /* The console CPU's own output (command results): straight to the UART,
  * never through the queue, so that a flood of guest output cannot crowd
  * out the answer to a command. Input is polled as it goes. */
 static void term_write(const char *s, size_t n)
 {
+	bool was = in_command;
+
+	/* Input is only buffered while we write: an echo must not land in
+	 * the middle of a prompt being drawn. */
+	in_command = true;
 	for (size_t i = 0; i < n; i++) {
 		uart_write(con.port, &s[i], 1);
 		if ((i & 7) == 7)
 			poll_input();
 	}
+	in_command = was;
 }
 
 void console_printf(struct console *c, const char *fmt, ...)
@@ -234,6 +241,8 @@ static void input_attached(u8 b)
 	}
 	spin_lock(&p->lock);
 	vuart_rx_push(&p->uart, &b, 1);
+	if (p->cfg->format == FORMAT_LINUX)
+		partition_irq_update(p); /* its driver waits for the receive interrupt */
 	spin_unlock(&p->lock);
 }
 
@@ -264,7 +273,6 @@ static void input_byte(u8 b)
 #define INBUF_SIZE 256
 static u8 inbuf[INBUF_SIZE];
 static unsigned in_head, in_count;
-static bool in_command;
 static void input_byte(u8 b);
 
 void console_idle_poll(void)
@@ -363,17 +371,68 @@ static void drain_output(void)
 	in_command = false;
 }
 
-void console_run(u16 port)
+/*
+ * Without a kept CPU (console_cpu = none) the console shares CPU 0 with
+ * whatever runs there: console_shared_poll() does one step of the loop
+ * below when that CPU is in the hypervisor anyway (after each exit of its
+ * vCPU, in HLT and pause waits, and while it has nothing to run). The
+ * VMX preemption timer bounds the time between two such moments
+ * (docs/console.md, section 8).
+ */
+#define SHARED_POLL_INTERVAL_NS (100ull * 1000) /* at most one step per 100 us */
+static int shared_cpu = -1;
+static bool in_step;
+static u64 last_step_ns;
+
+bool console_shares_cpu(unsigned cpu)
+{
+	return shared_cpu >= 0 && (unsigned)shared_cpu == cpu;
+}
+
+static void console_start(u16 port)
 {
 	con.port = port;
-	console_running = true;
 	lineedit_init(&con.le, echo, NULL);
 	lineedit_set_prompt(&con.le, CONSOLE_PROMPT);
+	/* The queue first: from here on no other CPU writes to the UART. */
 	log_set_sink(log_to_queue);
+	__atomic_store_n(&console_running, true, __ATOMIC_RELEASE);
 	console_printf(&con, "tessera: console ready on this serial port; type 'help'\n");
-	for (;;) {
-		poll_input();
-		drain_output();
-		console_supervise();
-	}
+}
+
+static void console_step(void)
+{
+	poll_input();
+	drain_output();
+	console_supervise();
+}
+
+void console_run(u16 port)
+{
+	console_start(port);
+	for (;;)
+		console_step();
+}
+
+void console_start_shared(u16 port, unsigned cpu)
+{
+	shared_cpu = (int)cpu;
+	console_start(port);
+}
+
+void console_shared_poll(void)
+{
+	u64 now;
+
+	/* A command that waits (stop, restart) keeps reading input through
+	 * console_idle_poll(); it never starts another step. */
+	if (in_step || !console_running)
+		return;
+	now = arch_time_ns();
+	if (now - last_step_ns < SHARED_POLL_INTERVAL_NS)
+		return;
+	last_step_ns = now;
+	in_step = true;
+	console_step();
+	in_step = false;
 }

@@ -86,5 +86,54 @@ def test_console(boot):
     command(b, "stop nosuch", r"error: no partition named 'nosuch'")
     command(b, "restart", r"error: restart: expects 1 argument")
     command(b, 'list "unterminated', r"error: ")
-    command(b, "x" * 200, r"tessera> ")
+    # An over-long line, typed as a person types (a 16550 holds only 16
+    # received bytes): the editor keeps 128 characters and beeps after.
+    for _ in range(10):
+        b.console.send("x" * 20)
+        b.console.expect(pexpect.TIMEOUT, timeout=0.5)
+    command(b, "", r"error: unknown command 'x{128}'")
+    assert listing(b)["echo"]["state"] == "RUNNING"
+
+
+def test_console_without_a_kept_cpu(boot):
+    """console_cpu = none: every CPU runs a partition and the console shares
+    CPU 0 with `spin`, which spins with interrupts off and never exits on
+    its own. The console must still answer, attach, and stop, start and
+    restart the partition whose CPU it runs on."""
+    b = boot("bochs", cpus=2, mem=256, config="tests/configs/shared-console.cfg")
+    b.expect_each([r"the console shares cpu 0 with partition spin",
+                   r"tessera: console ready"])
+    b.wait_output(r"\[spin\] spin: spinning with interrupts off")
+    b.wait_output(r"\[echo\] echo: ready")
+
+    parts = listing(b)
+    assert parts["spin"]["state"] == "RUNNING" and parts["echo"]["state"] == "RUNNING"
+    command(b, "cpus", r"cpu 0 apic \d+ online: spin, running \(shared with the console\)")
+
+    # Only the preemption timer makes spin exit: the console ran because of it.
+    command(b, "stats spin", r"spin vcpu 0 \(cpu 0\): (\d+) exits")
+    assert int(b.expect(r"preemption timer\s+(\d+)").group(1)) > 0
+
+    # regs of the vCPU the console interrupted.
+    command(b, "regs spin", r"spin vcpu 0 \(cpu 0\), 32-bit code:")
+    b.expect(r"rip=0000000000[0-9a-f]{6} rsp=")
+
+    # attach to the partition on the other CPU.
+    command(b, "attach echo", r"\[attached to echo; Ctrl-\] detaches")
+    b.console.send("shared\r")
+    b.expect(r"echo: got 'shared'")
+    b.console.send("\x1d")
+    b.expect(r"\[detached from echo\]")
+
+    # stop, start and restart the partition on the console's own CPU.
+    command(b, "stop spin", r"partition spin stopped")
+    command(b, "cpus", r"cpu 0 apic \d+ online: spin, idle \(shared with the console\)")
+    command(b, "version", r"Tessera \d+\.\d+\.\d+, vmx backend, 2 CPUs")
+    command(b, "start spin", r"\[spin\] spin: spinning")
+    before = mem_free(b)
+    for _ in range(5):
+        command(b, "restart spin", r"partition spin started")
+        b.expect(r"\[spin\] spin: spinning")
+    assert mem_free(b) == before
+    assert listing(b)["spin"]["state"] == "RUNNING"
     assert listing(b)["echo"]["state"] == "RUNNING"

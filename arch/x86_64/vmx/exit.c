@@ -19,6 +19,7 @@
 #include <tessera/spinlock.h>
 #include <tessera/string.h>
 #include <arch/cpu.h>
+#include <arch/lapic.h>
 #include <arch/msr.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
@@ -33,6 +34,7 @@ static const char *const exit_names[EXIT_REASON_MAX] = {
 	[EXIT_REASON_EXCEPTION_NMI] = "exception or NMI",
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = "external interrupt",
 	[EXIT_REASON_TRIPLE_FAULT] = "triple fault",
+	[EXIT_REASON_INTERRUPT_WINDOW] = "interrupt window",
 	[EXIT_REASON_INIT_SIGNAL] = "INIT signal",
 	[EXIT_REASON_SIPI_SIGNAL] = "SIPI",
 	[EXIT_REASON_TASK_SWITCH] = "task switch",
@@ -184,14 +186,101 @@ static enum exit_action fail(struct vcpu *v, u32 reason, const char *what)
 
 /* --------------------------------------------------------------- handlers */
 
+/*
+ * Interrupts for the guest. A partition's CPU is its own, and so is its
+ * local APIC: the guest programs its timer and the hypervisor forwards the
+ * IPIs its other vCPUs send (vcpu_send_ipi). Every interrupt still exits
+ * first (external-interrupt exiting, 25.6.1), acknowledged on exit
+ * (25.7.1): the hypervisor's own kick must never reach the guest. Any
+ * other vector is the guest's, and stays in service in the APIC until the
+ * guest's EOI (x2APIC EOI is passed through). It is injected at the next
+ * VM entry (26.6) when the guest can take it, else held here with
+ * interrupt-window exiting on (25.6.2) until it can.
+ */
+static void irq_set_pending(struct vmx_vcpu *vv, u8 vector)
+{
+	vv->pending_irq[vector / 64] |= 1ull << (vector % 64);
+}
+
+/* The highest pending vector (the APIC's priority order, SDM Vol. 3A
+ * 11.8.3), or -1. */
+static int irq_highest_pending(const struct vmx_vcpu *vv)
+{
+	for (int w = 3; w >= 0; w--)
+		if (vv->pending_irq[w])
+			return w * 64 + 63 - __builtin_clzll(vv->pending_irq[w]);
+	return -1;
+}
+
+#define RFLAGS_IF (1ull << 9)
+#define BLOCKING_STI_MOVSS 3u /* interruptibility bits 0-1 (25.4.2, Table 25-3) */
+
+/* Before each VM entry. An event already set up for injection (an
+ * exception, or one whose delivery an exit interrupted) goes first; then
+ * the local APIC's vectors, highest first; then the virtual PIC's (hv/,
+ * vcpu_virq_ack), which the guest ends at the PIC, not at its APIC. */
+static void irq_inject_pending(struct vcpu *v, struct vmx_vcpu *vv)
+{
+	u32 cpu = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+	int vector = irq_highest_pending(vv);
+	bool can = (vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) &&
+		   !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & BLOCKING_STI_MOVSS) &&
+		   !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) && !vv->ntemp;
+
+	if (can) {
+		if (vector >= 0)
+			vv->pending_irq[vector / 64] &= ~(1ull << (vector % 64));
+		else
+			vector = vcpu_virq_ack(v);
+	}
+	if (can && vector >= 0) {
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD,
+			     INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (u32)vector);
+		/* A guest halted in HLT state (HLT does not exit for it) wakes
+		 * to take the interrupt (26.6.2). */
+		if (vmcs_read32(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT)
+			vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	}
+	if (irq_highest_pending(vv) >= 0 || vcpu_virq_waiting(v))
+		cpu |= CPU_BASED_INTR_WINDOW_EXITING; /* exit as soon as it can take one */
+	else
+		cpu &= ~CPU_BASED_INTR_WINDOW_EXITING;
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, cpu);
+}
+
+/* An exit that interrupted the delivery of an event through the guest's
+ * IDT (IDT-vectoring information, 28.2.4): deliver it again at the next
+ * entry, as the CPU would have (SDM Vol. 3C 28.2.4 and 26.6.1.1). */
+static void reinject_interrupted_event(void)
+{
+	u32 idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+
+	if (!(idt & INTR_INFO_VALID))
+		return;
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, idt & ~(1u << 12)); /* bit 12: undefined here */
+	if (idt & INTR_INFO_DELIVER_CODE)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
+	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+}
+
 static enum exit_action handle_external_interrupt(struct vcpu *v)
 {
-	/* Acknowledged on exit (25.7.1); the vector is in the exit
-	 * interruption information. Nothing sends partition CPUs interrupts
-	 * yet except to make them exit, so: end of interrupt, carry on. The
-	 * run loop checks v->stop_request before re-entering. */
+	u8 vector = (u8)vmcs_read32(VM_EXIT_INTR_INFO); /* bits 7:0 (25.9.2) */
+
+	if (vector == KICK_VECTOR) {
+		/* Ours: end it; the run loop then looks at stop_request. */
+		wrmsr(MSR_X2APIC_EOI, 0);
+		return EXIT_RESUME;
+	}
+	irq_set_pending(&vmx_vcpus[v->pcpu], vector); /* the guest ends it with its EOI */
+	return EXIT_RESUME;
+}
+
+/* Interrupt window (25.6.2): the guest can take interrupts again; the
+ * injection happens just before the entry. */
+static enum exit_action handle_interrupt_window(struct vcpu *v)
+{
 	(void)v;
-	wrmsr(MSR_X2APIC_EOI, 0);
 	return EXIT_RESUME;
 }
 
@@ -221,8 +310,33 @@ static u32 apic_id_shift(const struct partition *p)
 	return shift;
 }
 
+/*
+ * The TSC rate (leaves 15H "TSC and core crystal clock" and 16H "processor
+ * frequency", SDM Vol. 2A CPUID): Linux takes it from there and then needs
+ * no timer to calibrate against (a partition has no PIT or HPET). The
+ * hardware's answer is kept when it agrees within 1% with the rate the
+ * loader measured; an emulator's may not (Bochs reports 3.5 GHz from a
+ * TSC that counts instructions), and then the measured rate is reported
+ * as a crystal of that frequency with a 1:1 ratio.
+ */
+static void tsc_leaves(u32 leaf, struct cpuid_regs *r)
+{
+	u64 measured = x86_tsc_hz();
+	struct cpuid_regs hw = cpuid(0x15, 0);
+	u64 claimed = hw.eax && hw.ebx && hw.ecx ? (u64)hw.ecx * hw.ebx / hw.eax : 0;
+
+	if (claimed && claimed / 100 * 99 <= measured && measured <= claimed / 100 * 101)
+		return;
+	if (leaf == 0x15)
+		*r = (struct cpuid_regs){ 1, 1, (u32)MIN(measured, 0xffffffffull), 0 };
+	else /* MHz: base, maximum, bus */
+		*r = (struct cpuid_regs){ (u32)(measured / 1000000), (u32)(measured / 1000000), 100,
+					  0 };
+}
+
 /* CPUID: the real CPU, with what a guest must not believe (SDM Vol. 2A
- * CPUID): no VMX, no MONITOR/MWAIT, and a hypervisor present. */
+ * CPUID): no VMX, no MONITOR/MWAIT, no thermal or power control, and a
+ * hypervisor present. */
 #define CPUID_HV_LEAF 0x40000000u
 static enum exit_action handle_cpuid(struct vcpu *v)
 {
@@ -231,8 +345,9 @@ static enum exit_action handle_cpuid(struct vcpu *v)
 
 	switch (leaf) {
 	case 1:
-		r.ecx &= ~(CPUID1_ECX_VMX | (1u << 3) /* MONITOR */);
+		r.ecx &= ~(CPUID1_ECX_VMX | (1u << 3) /* MONITOR */ | CPUID1_ECX_POWER);
 		r.ecx |= CPUID1_ECX_HYPERVISOR;
+		r.edx &= ~CPUID1_EDX_POWER;
 		/* EBX[23:16]: logical processors per package, as the partition sees it. */
 		r.ebx = (r.ebx & ~0x00ff0000u) | (v->part->nvcpus << 16);
 		break;
@@ -249,6 +364,17 @@ static enum exit_action handle_cpuid(struct vcpu *v)
 		r.ebx = sub == 0 ? 1 : sub == 1 ? v->part->nvcpus : 0;
 		r.eax = sub == 0 ? 0 : sub == 1 ? apic_id_shift(v->part) : 0;
 		r.ecx = sub > 1 ? sub : (sub == 0 ? (1u << 8) : (2u << 8)) | sub;
+		break;
+	case 6:
+		/* Thermal and power management (leaf 06H): package-wide MSRs a
+		 * partition must not drive. Only ARAT stays: the APIC timer
+		 * keeps running in deep C-states, so Linux needs no broadcast
+		 * timer (which a partition does not have). */
+		r = (struct cpuid_regs){ r.eax & CPUID6_EAX_ARAT, 0, 0, 0 };
+		break;
+	case 0x15:
+	case 0x16:
+		tsc_leaves(leaf, &r);
 		break;
 	case CPUID_HV_LEAF:
 		/* Hypervisor vendor leaf: "TesseraHV   " (cf. KVM's "KVMKVMKVM"). */
@@ -275,11 +401,21 @@ static enum exit_action handle_cpuid(struct vcpu *v)
 static enum exit_action handle_hlt(struct vcpu *v)
 {
 	skip_instruction();
-	while (!v->stop_request) {
+	while (!vcpu_must_leave(v)) {
 		vcpu_pause_point(v); /* a parked vCPU can still be inspected */
+		vcpu_host_work(v);   /* and a console sharing this CPU still answers */
 		cpu_relax();
 	}
 	return EXIT_STOP;
+}
+
+/* The VMX-preemption timer ran out (SDM Vol. 3C 26.5.1): it is set only on
+ * a CPU the console shares (vmcs.c), to bound the time between two
+ * console steps. The step itself follows every exit (vcpu_host_work). */
+static enum exit_action handle_preemption_timer(struct vcpu *v)
+{
+	(void)v;
+	return EXIT_RESUME;
 }
 
 /* I/O instruction, exit qualification Table 28-5: size-1 in bits 2:0,
@@ -579,6 +715,7 @@ static enum exit_action handle_ept_misconfig(struct vcpu *v)
 static const exit_handler_fn exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_EXCEPTION_NMI] = handle_exception,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
+	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
 	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
 	[EXIT_REASON_INIT_SIGNAL] = handle_init,
 	[EXIT_REASON_CPUID] = handle_cpuid,
@@ -605,6 +742,7 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG] = handle_ept_misconfig,
 	[EXIT_REASON_XSETBV] = handle_xsetbv,
+	[EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
 };
 
 /* VM-instruction error numbers, SDM Vol. 3C 31.4, Table 31-1 (the ones a
@@ -673,14 +811,18 @@ void arch_vcpu_run(struct vcpu *v)
 	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
 
 	vmcs_setup(v);
-	while (!v->stop_request) {
+	lapic_reset_for_guest();
+	memset(vv->pending_irq, 0, sizeof(vv->pending_irq));
+	vv->guest_mtrr_def_type = rdmsr(MSR_IA32_MTRR_DEF_TYPE);
+	while (!vcpu_must_leave(v)) {
 		u32 reason, basic;
 		exit_handler_fn h;
 		int r;
 
 		vcpu_pause_point(v);
-		if (v->stop_request)
+		if (vcpu_must_leave(v))
 			break;
+		irq_inject_pending(v, vv);
 		r = vmx_enter(&v->regs, vv->launched);
 
 		if (r) {
@@ -700,6 +842,7 @@ void arch_vcpu_run(struct vcpu *v)
 			entry_failed_guest_state(v, basic);
 			break;
 		}
+		reinject_interrupted_event();
 		h = basic < EXIT_REASON_MAX ? exit_handlers[basic] : NULL;
 		if (!h) {
 			fail(v, basic, "unhandled VM exit");
@@ -707,5 +850,6 @@ void arch_vcpu_run(struct vcpu *v)
 		}
 		if (h(v) == EXIT_STOP)
 			break;
+		vcpu_host_work(v);
 	}
 }

@@ -76,6 +76,26 @@ static u32 optional_secondary(u32 bit)
 	return (u32)(rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2) >> 32) & bit;
 }
 
+/* Allowed-1 bit of the pin-based controls (A.3.1). */
+static bool preemption_timer_supported(void)
+{
+	u32 msr = true_msr(MSR_IA32_VMX_PINBASED_CTLS, MSR_IA32_VMX_TRUE_PINBASED_CTLS);
+
+	return (rdmsr(msr) >> 32) & PIN_BASED_VMX_PREEMPTION_TIMER;
+}
+
+/* The timer counts down by 1 each time TSC bit X changes, X being
+ * IA32_VMX_MISC bits 4:0 (A.6); VM entry reloads it from the VMCS each
+ * time, as "save VMX-preemption timer value" stays off (26.7.4). */
+#define SHARED_CONSOLE_TICK_MS 10
+static u32 preemption_timer_ticks(void)
+{
+	unsigned shift = (unsigned)(rdmsr(MSR_IA32_VMX_MISC) & 0x1f);
+	u64 ticks = (x86_tsc_hz() / 1000 * SHARED_CONSOLE_TICK_MS) >> shift;
+
+	return ticks > 0xffffffffull ? 0xffffffffu : (u32)MAX(ticks, 1ull);
+}
+
 static void setup_controls(struct vcpu *v)
 {
 	struct vmx_partition *vp = &vmx_partitions[v->part->id];
@@ -84,11 +104,24 @@ static void setup_controls(struct vcpu *v)
 	/* External interrupts exit to us (25.6.1): the hypervisor must see
 	 * any interrupt that reaches a partition CPU, including its own
 	 * "stop" IPIs; NMIs stay with the guest. */
+	pin = PIN_BASED_EXT_INTR_MASK;
+	/* On the CPU the console shares (console_cpu = none), the VMX-preemption
+	 * timer (25.5.1) makes the guest exit at least every
+	 * SHARED_CONSOLE_TICK_MS, so the console gets its turn even while the
+	 * guest spins without exits. Optional: without it, the console runs
+	 * only as often as that guest exits. */
+	if (v->shares_console && preemption_timer_supported())
+		pin |= PIN_BASED_VMX_PREEMPTION_TIMER;
 	pin = adjust_controls(true_msr(MSR_IA32_VMX_PINBASED_CTLS,
 				       MSR_IA32_VMX_TRUE_PINBASED_CTLS),
-			      PIN_BASED_EXT_INTR_MASK, "pin-based");
+			      pin, "pin-based");
+	if (pin & PIN_BASED_VMX_PREEMPTION_TIMER)
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, preemption_timer_ticks());
 
-	cpu = CPU_BASED_HLT_EXITING |     /* a halted vCPU is parked by us (25.6.2) */
+	/* HLT (25.6.2): a Multiboot guest that halts is parked by us (it gets
+	 * no interrupts it asked for); a Linux guest halts in guest mode,
+	 * woken by its own timer and IPIs, so an idle Linux CPU makes no exits. */
+	cpu = (v->part->cfg->format == FORMAT_LINUX ? 0 : CPU_BASED_HLT_EXITING) |
 	      CPU_BASED_MWAIT_EXITING |   /* hidden in CPUID; #UD like a CPU without it */
 	      CPU_BASED_MONITOR_EXITING | /* likewise */
 	      CPU_BASED_USE_IO_BITMAPS |  /* only the virtual UART's ports are ours (25.6.4) */
@@ -225,6 +258,8 @@ static void set_segment(u64 sel_f, u64 base_f, u64 limit_f, u64 ar_f, u16 sel, u
  * Guest state at the first instruction (25.4, checked by 27.3.1):
  *  - Multiboot (spec 3.2): 32-bit protected mode, flat 4 GiB segments,
  *    paging off, EAX = magic, EBX = info address.
+ *  - Linux (boot.rst "32-bit Boot Protocol"): the same, with selectors
+ *    0x10/0x18 and ESI = boot_params.
  *  - an AP after SIPI (SDM Vol. 3A 9.4.4.1): real mode, CS = vector << 8,
  *    IP = 0.
  */
@@ -244,12 +279,17 @@ void vmcs_load_boot_state(const struct vcpu_boot *b)
 		set_segment(SEG(GS), 0, 0, 0xffff, AR_DATA16);
 		vmcs_writel(GUEST_RIP, 0);
 	} else {
-		set_segment(SEG(CS), 0x08, 0, 0xffffffff, AR_CODE32);
-		set_segment(SEG(DS), 0x10, 0, 0xffffffff, AR_DATA32);
-		set_segment(SEG(ES), 0x10, 0, 0xffffffff, AR_DATA32);
-		set_segment(SEG(SS), 0x10, 0, 0xffffffff, AR_DATA32);
-		set_segment(SEG(FS), 0x10, 0, 0xffffffff, AR_DATA32);
-		set_segment(SEG(GS), 0x10, 0, 0xffffffff, AR_DATA32);
+		/* Linux's 32-bit boot protocol names __BOOT_CS 0x10 and
+		 * __BOOT_DS 0x18; Multiboot leaves the selectors open. */
+		u16 code = b->mode == VCPU_BOOT_LINUX32 ? 0x10 : 0x08;
+		u16 data = code + 8;
+
+		set_segment(SEG(CS), code, 0, 0xffffffff, AR_CODE32);
+		set_segment(SEG(DS), data, 0, 0xffffffff, AR_DATA32);
+		set_segment(SEG(ES), data, 0, 0xffffffff, AR_DATA32);
+		set_segment(SEG(SS), data, 0, 0xffffffff, AR_DATA32);
+		set_segment(SEG(FS), data, 0, 0xffffffff, AR_DATA32);
+		set_segment(SEG(GS), data, 0, 0xffffffff, AR_DATA32);
 		vmcs_writel(GUEST_RIP, b->rip);
 	}
 	set_segment(SEG(TR), 0, 0, 0x67, AR_TSS_BUSY);

@@ -13,6 +13,7 @@
 #include <tessera/string.h>
 #include <arch/cpu.h>
 #include <arch/msr.h>
+#include <arch/vmcs_fields.h>
 #include <arch/vmx.h>
 #include <arch/x86.h>
 
@@ -91,11 +92,15 @@ void arch_virt_describe(char *buf, size_t n)
 	u64 basic = rdmsr(MSR_IA32_VMX_BASIC);
 	u32 secondary = allowed1(MSR_IA32_VMX_PROCBASED_CTLS2);
 
-	strfmt(buf, n, "vmx: revision 0x%x, EPT %s, unrestricted guest %s, VPID %s, MTF %s",
+	strfmt(buf, n,
+	       "vmx: revision 0x%x, EPT %s, unrestricted guest %s, VPID %s, MTF %s, "
+	       "preemption timer %s",
 	       VMX_BASIC_REVISION(basic), secondary & SECONDARY_EPT ? "yes" : "no",
 	       secondary & SECONDARY_UNRESTRICTED_GUEST ? "yes" : "no",
 	       secondary & SECONDARY_VPID ? "yes" : "no",
-	       allowed1(MSR_IA32_VMX_PROCBASED_CTLS) & PROCBASED_MONITOR_TRAP_FLAG ? "yes" : "no");
+	       allowed1(MSR_IA32_VMX_PROCBASED_CTLS) & PROCBASED_MONITOR_TRAP_FLAG ? "yes" : "no",
+	       allowed1(MSR_IA32_VMX_PINBASED_CTLS) & PIN_BASED_VMX_PREEMPTION_TIMER ? "yes" :
+										  "no");
 }
 
 /*

@@ -26,6 +26,10 @@ struct vmx_vcpu {
 	unsigned ntemp;
 	gpa_t temp[MAX_TEMP_MAPS];
 	u64 guest_tf; /* the guest's own RFLAGS.TF while we single-step */
+	/* Interrupts that arrived for the guest and wait until it can take
+	 * them (RFLAGS.IF set, no STI/MOV SS shadow): one bit per vector. */
+	u64 pending_irq[4];
+	u64 guest_mtrr_def_type; /* the guest's own IA32_MTRR_DEF_TYPE (msr.c) */
 };
 
 extern struct vmx_partition vmx_partitions[MAX_PARTITIONS];

@@ -46,7 +46,8 @@ static hpa_t zeroed_pages(struct pmm *pmm, unsigned n)
 /*
  * Guest-physical map of a partition (see tessera/multiboot.h):
  *   [0, 0xa0000)          RAM (real-mode area, multiboot info)
- *   [0xa0000, 0x100000)   hole: legacy VGA/ROM, unmapped
+ *   [0xa0000, 0x100000)   hole: legacy VGA/ROM, unmapped (Linux: its
+ *                         own RAM, left out of its e820 map)
  *   [0x100000, mem_size)  RAM
  * all onto the partition's own host block at the same offsets.
  */
@@ -55,10 +56,16 @@ bool arch_partition_create(struct partition *p, struct pmm *pmm, char *why, size
 	struct vmx_partition *vp = &vmx_partitions[p->id];
 	struct ept_allocator a = { table_page, free_table_page, pmm };
 
+	/* A Linux guest reads the legacy area (BIOS data, the 0xf0000 ROM
+	 * area where it looks for SMBIOS and MP tables): there it finds its
+	 * own zeroed memory, so it finds nothing, and no violation. */
+	bool whole = p->cfg->format == FORMAT_LINUX;
+
 	if (!ept_init(&vp->ept, &a) ||
-	    !ept_map(&vp->ept, 0, p->mem, MB_HOLE_START, EPT_RAM) ||
-	    !ept_map(&vp->ept, MB_HOLE_END, p->mem + MB_HOLE_END, p->mem_size - MB_HOLE_END,
-		     EPT_RAM)) {
+	    (whole && !ept_map(&vp->ept, 0, p->mem, p->mem_size, EPT_RAM)) ||
+	    (!whole && !ept_map(&vp->ept, 0, p->mem, MB_HOLE_START, EPT_RAM)) ||
+	    (!whole && !ept_map(&vp->ept, MB_HOLE_END, p->mem + MB_HOLE_END,
+				p->mem_size - MB_HOLE_END, EPT_RAM))) {
 		strfmt(why, n, "cannot build its EPT (out of memory)");
 		return false;
 	}

@@ -85,6 +85,13 @@ void arch_vcpu_run(struct vcpu *v);
  * its vCPU's stop_request. Harmless if it is not in guest mode. */
 void arch_cpu_kick(unsigned pcpu);
 
+/* Send physical CPU pcpu an interrupt with this vector, for the vCPU that
+ * runs there (an IPI one vCPU of a partition sends another). The arch
+ * code hands it to the guest when it arrives. */
+void arch_cpu_send_vector(unsigned pcpu, u8 vector);
+/* The one vector a guest may not send: the hypervisor's own kick. */
+#define ARCH_RESERVED_VECTOR 0xf2
+
 /* Copy the current vCPU's architectural state (on its own CPU). */
 struct vcpu_snapshot;
 void arch_vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *s);

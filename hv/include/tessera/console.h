@@ -2,7 +2,8 @@
  * The serial management console (docs/console.md).
  *
  * It runs on the CPU the config keeps for the hypervisor (console_cpu,
- * default 0) and polls the physical UART. All output to the UART, from any
+ * default 0) and polls the physical UART; with console_cpu = none it
+ * shares CPU 0 with a partition, polling between that vCPU's exits. All output to the UART, from any
  * CPU, goes through one queue that only the console CPU drains, polling
  * for input between characters: a guest flooding its UART, or a CPU
  * holding the log lock, can fill the queue (excess is counted and
@@ -29,6 +30,15 @@ struct console {
 
 /* Switch the log to the console queue and run the console forever. */
 void console_run(u16 port) __noreturn;
+
+/* No kept CPU: the console shares CPU cpu with a partition (or idles on
+ * it). console_start_shared() switches the log to the queue and returns;
+ * from then on that CPU calls console_shared_poll() whenever it is in the
+ * hypervisor (vcpu_host_work(), its idle loop). */
+void console_start_shared(u16 port, unsigned cpu);
+void console_shared_poll(void);
+/* Does the console share physical CPU cpu with a partition? */
+bool console_shares_cpu(unsigned cpu);
 
 /* Guest output of partition p: a whole line, or raw bytes when attached. */
 void console_guest_line(struct partition *p, const char *prefix, const char *line);

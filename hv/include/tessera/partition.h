@@ -26,6 +26,7 @@
 #include <tessera/lineout.h>
 #include <tessera/ring.h>
 #include <tessera/spinlock.h>
+#include <tessera/vpic.h>
 #include <tessera/vuart.h>
 
 #define SCROLLBACK_BYTES 8192
@@ -50,6 +51,7 @@ struct guest_regs {
 /* How a vCPU starts (the arch code turns this into CPU state). */
 enum vcpu_boot_mode {
 	VCPU_BOOT_PROTECTED32, /* flat 32-bit protected mode, paging off (Multiboot) */
+	VCPU_BOOT_LINUX32,     /* the same, as Linux's 32-bit boot protocol wants it */
 	VCPU_BOOT_REAL_SIPI,   /* real mode at vector << 12 (an AP after SIPI) */
 };
 
@@ -77,6 +79,8 @@ struct vcpu {
 	struct guest_regs regs;
 	volatile enum vcpu_run_state run;
 	volatile u32 start_seq;   /* bumped by partition_start(): run from boot */
+	u32 run_seq;              /* the start_seq the current run began with */
+	bool shares_console;      /* its CPU also runs the console (console_cpu = none) */
 	volatile bool stop_request; /* leave guest mode and go idle */
 	struct vcpu_boot boot;
 	volatile bool started;    /* has run since the last start (no SIPI then) */
@@ -112,6 +116,10 @@ struct partition {
 	u64 restart_at_ns;    /* when the next automatic restart is due, 0 = none */
 	unsigned starts;      /* times started since boot */
 	volatile int trace_left; /* console `trace`: exits still to print */
+	volatile bool reboot_pending; /* the guest reset itself: start again */
+	struct vpic pic;      /* Linux: the legacy PIC its UART interrupt goes through */
+	volatile bool virq;   /* pic has an interrupt for vCPU 0 (under lock) */
+	u64 absent_io;        /* Linux: accesses to ports with no device */
 };
 
 extern struct partition partitions[MAX_PARTITIONS];
@@ -135,6 +143,11 @@ struct partition *partition_by_name(const char *name);
 void partition_fail(struct partition *p, const char *fmt, ...) __printf(2, 3);
 /* The guest asked to stop (HC_EXIT). */
 void partition_exit(struct partition *p, int code);
+/* The guest powered itself off (ACPI S5): it stops. */
+void partition_poweroff(struct partition *p);
+/* The guest reset itself (ACPI reset register): it stops, and the
+ * console's supervisor starts it again (partition_supervise_reboot). */
+void partition_reboot(struct partition *p);
 /* A violation the partition survives in `violations = report` mode. */
 void partition_report(struct partition *p, const char *fmt, ...) __printf(2, 3);
 
@@ -149,12 +162,34 @@ void vcpu_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value);
 /* An IPI the guest sent through its ICR: deliver within the partition or
  * drop and report. */
 void vcpu_send_ipi(struct vcpu *v, u32 dest_apic, u32 icr_low);
+/* The UART (or the PIC) changed state, on any CPU, under p->lock: move
+ * the UART's interrupt line into the PIC and, if that makes an interrupt
+ * pending, make vCPU 0 look at it. */
+void partition_irq_update(struct partition *p);
+/* Arch entry code of vCPU v, before each entry: is a virtual interrupt
+ * (from the PIC) waiting, and take it (its vector, or -1). Only vCPU 0 of
+ * a Linux partition gets them, as the PIC's output is wired to the BSP. */
+static inline bool vcpu_virq_waiting(const struct vcpu *v)
+{
+	return v->index == 0 && v->part->virq;
+}
+int vcpu_virq_ack(struct vcpu *v);
 /* The vCPU for this physical CPU, or NULL. */
 struct vcpu *vcpu_of_pcpu(unsigned pcpu);
 /* Arch exit loops call this for every exit: the console's `trace`. */
 void vcpu_trace_exit(struct vcpu *v, unsigned reason, u64 rip, u64 qualification);
 /* Arch exit loops call this before every entry: hold while paused. */
 void vcpu_pause_point(struct vcpu *v);
+/* Arch exit loops call this after each exit and in every wait (HLT): the
+ * CPU's other duty, the console when it shares this CPU, gets its turn. */
+void vcpu_host_work(struct vcpu *v);
+/* Must v leave guest mode now? Asked to stop, or started anew (the console
+ * sharing its CPU restarted the partition between two exits). Arch exit
+ * loops ask before every entry and in every wait. */
+static inline bool vcpu_must_leave(const struct vcpu *v)
+{
+	return v->stop_request || __atomic_load_n(&v->start_seq, __ATOMIC_ACQUIRE) != v->run_seq;
+}
 /* Console: pause every vCPU of p (true when all are held) / let them go. */
 bool partition_pause(struct partition *p);
 void partition_resume(struct partition *p);

@@ -90,4 +90,7 @@ static inline void cpu_halt(void)
 	__asm__ volatile("hlt" ::: "memory");
 }
 
+/* The TSC rate in Hz the time code uses (arch/x86_64/time.c). */
+u64 x86_tsc_hz(void);
+
 #endif

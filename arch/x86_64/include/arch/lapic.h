@@ -6,6 +6,7 @@
 #ifndef ARCH_LAPIC_H
 #define ARCH_LAPIC_H
 
+#include <tessera/arch.h>
 #include <tessera/types.h>
 
 void lapic_init(void);
@@ -14,11 +15,14 @@ void lapic_send_init(u32 apic_id);
 void lapic_send_sipi(u32 apic_id, u8 vector);
 /* A fixed-vector IPI (the hypervisor's "kick", KICK_VECTOR). */
 void lapic_send_fixed(u32 apic_id, u8 vector);
+/* Before a vCPU starts on this CPU: whatever the last guest left in the
+ * local APIC it owned (an armed timer, vectors in service) is cleared. */
+void lapic_reset_for_guest(void);
 
 /* The vector the hypervisor kicks partition CPUs with: an interrupt makes
  * a CPU in guest mode exit (external-interrupt exiting); highest priority
  * class, so that no guest TPR value the hypervisor allows can block it. */
-#define KICK_VECTOR 0xf2
+#define KICK_VECTOR ARCH_RESERVED_VECTOR /* 0xf2, tessera/arch.h */
 #define SPURIOUS_VECTOR 0xff
 #define GUEST_TPR_MAX 0xef
 

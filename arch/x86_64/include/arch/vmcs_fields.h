@@ -90,6 +90,7 @@
 #define GUEST_INTERRUPTIBILITY_INFO 0x00004824
 #define GUEST_ACTIVITY_STATE 0x00004826
 #define GUEST_SYSENTER_CS 0x0000482a
+#define VMX_PREEMPTION_TIMER_VALUE 0x0000482e
 #define HOST_IA32_SYSENTER_CS 0x00004c00
 
 /* Natural-width fields (B.4) */
@@ -138,8 +139,10 @@
 #define PIN_BASED_EXT_INTR_MASK (1u << 0)
 #define PIN_BASED_NMI_EXITING (1u << 3)
 #define PIN_BASED_VIRTUAL_NMIS (1u << 5)
+#define PIN_BASED_VMX_PREEMPTION_TIMER (1u << 6)
 
 /* Primary processor-based controls, 25.6.2, Table 25-6. */
+#define CPU_BASED_INTR_WINDOW_EXITING (1u << 2)
 #define CPU_BASED_HLT_EXITING (1u << 7)
 #define CPU_BASED_INVLPG_EXITING (1u << 9)
 #define CPU_BASED_MWAIT_EXITING (1u << 10)

@@ -55,6 +55,12 @@
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID1_ECX_XSAVE (1u << 26)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
+/* Thermal and power control a partition does not get: ECX 7 EST, 8 TM2;
+ * EDX 22 ACPI (thermal monitor and clock control MSRs), 29 TM. */
+#define CPUID1_ECX_POWER ((1u << 7) | (1u << 8))
+#define CPUID1_EDX_POWER ((1u << 22) | (1u << 29))
+/* CPUID leaf 06H EAX bit 2: APIC timer always running (ARAT). */
+#define CPUID6_EAX_ARAT (1u << 2)
 /* CPUID 0x80000001 ECX bit 2: AMD SVM (AMD APM Vol. 3, E.4.2). */
 #define CPUID80000001_ECX_SVM (1u << 2)
 

@@ -1,0 +1,434 @@
+/*
+ * A partition's firmware tables, built by the hypervisor at partition start
+ * (the reverse of hv/acpi.c, which parses the machine's). See
+ * tessera/acpi_build.h for what the guest gets and why.
+ *
+ * All references are to ACPI 6.5. Layout in the buffer, each table 8-byte
+ * aligned and the RSDP first (so at buf_gpa, 16-byte aligned, 5.2.5.1):
+ *
+ *   RSDP | XSDT | FADT | DSDT | MADT | RSDT (only when it can point at
+ *                                            everything: below 4 GiB)
+ *
+ * The tables are written in place through packed structures (alignment 1,
+ * so any buffer offset is fine) after the whole area has been zeroed: every
+ * field not set below is zero on purpose, and the comment says so where
+ * the zero means something.
+ */
+#include <tessera/acpi.h>
+#include <tessera/acpi_build.h>
+#include <tessera/limits.h>
+#include <tessera/string.h>
+#include <tessera/types.h>
+
+/* OEM identity in every header (5.2.6) and the RSDP (5.2.5.3). */
+#define OEM_ID "TESSRA"        /* 6 bytes */
+#define OEM_TABLE_ID "TESSERA " /* 8 bytes */
+#define OEM_REVISION 1
+#define CREATOR_ID 0x53534554u /* "TESS" as it sits in memory */
+#define CREATOR_REVISION 1
+
+/* ---------------------------------------------------------------- layouts */
+
+/* 5.2.3.2 Generic Address Structure. */
+struct acpi_gas {
+	u8 space_id;    /* 1: System I/O space */
+	u8 bit_width;   /* register width in bits */
+	u8 bit_offset;
+	u8 access_size; /* 1: byte access */
+	u64 address;    /* the I/O port */
+} __packed;
+STATIC_ASSERT(sizeof(struct acpi_gas) == 12, "ACPI 6.5 5.2.3.2");
+
+#define GAS_SPACE_SYSTEM_IO 1
+#define GAS_ACCESS_BYTE 1
+
+/* 5.2.8: XSDT = header + 64-bit table addresses; 5.2.7: RSDT, 32-bit. */
+#define XSDT_NENTRIES 2 /* FADT, MADT */
+
+/* 5.2.9, Table 5.9: FADT Format, revision 6 (ACPI 6.0 and later). */
+struct acpi_fadt {
+	struct acpi_sdt_header h; /* "FACP" */
+	u32 firmware_ctrl;        /* FACS: none (5.2.10, hardware-reduced) */
+	u32 dsdt;
+	u8 reserved0;
+	u8 preferred_pm_profile;
+	u16 sci_int;
+	u32 smi_cmd;
+	u8 acpi_enable, acpi_disable, s4bios_req, pstate_cnt;
+	u32 pm1a_evt_blk, pm1b_evt_blk, pm1a_cnt_blk, pm1b_cnt_blk;
+	u32 pm2_cnt_blk, pm_tmr_blk, gpe0_blk, gpe1_blk;
+	u8 pm1_evt_len, pm1_cnt_len, pm2_cnt_len, pm_tmr_len;
+	u8 gpe0_blk_len, gpe1_blk_len, gpe1_base, cst_cnt;
+	u16 p_lvl2_lat, p_lvl3_lat, flush_size, flush_stride;
+	u8 duty_offset, duty_width, day_alrm, mon_alrm, century;
+	u16 iapc_boot_arch;
+	u8 reserved1;
+	u32 flags;
+	struct acpi_gas reset_reg;
+	u8 reset_value;
+	u16 arm_boot_arch;
+	u8 minor_version;
+	u64 x_firmware_ctrl;
+	u64 x_dsdt;
+	struct acpi_gas x_pm1a_evt_blk, x_pm1b_evt_blk, x_pm1a_cnt_blk, x_pm1b_cnt_blk;
+	struct acpi_gas x_pm2_cnt_blk, x_pm_tmr_blk, x_gpe0_blk, x_gpe1_blk;
+	struct acpi_gas sleep_control_reg;
+	struct acpi_gas sleep_status_reg;
+	char hypervisor_vendor[8];
+} __packed;
+
+#define FADT_REVISION 6
+#define FADT_MINOR_VERSION 5 /* ACPI 6.5 */
+#define FADT_LEN 276
+STATIC_ASSERT(sizeof(struct acpi_fadt) == FADT_LEN, "ACPI 6.5 Table 5.9");
+STATIC_ASSERT(offsetof(struct acpi_fadt, dsdt) == 40, "FADT DSDT");
+STATIC_ASSERT(offsetof(struct acpi_fadt, preferred_pm_profile) == 45, "FADT PM profile");
+STATIC_ASSERT(offsetof(struct acpi_fadt, sci_int) == 46, "FADT SCI_INT");
+STATIC_ASSERT(offsetof(struct acpi_fadt, p_lvl2_lat) == 96, "FADT P_LVL2_LAT");
+STATIC_ASSERT(offsetof(struct acpi_fadt, iapc_boot_arch) == 109, "FADT IAPC_BOOT_ARCH");
+STATIC_ASSERT(offsetof(struct acpi_fadt, flags) == 112, "FADT Flags");
+STATIC_ASSERT(offsetof(struct acpi_fadt, reset_reg) == 116, "FADT RESET_REG");
+STATIC_ASSERT(offsetof(struct acpi_fadt, reset_value) == 128, "FADT RESET_VALUE");
+STATIC_ASSERT(offsetof(struct acpi_fadt, minor_version) == 131, "FADT Minor Version");
+STATIC_ASSERT(offsetof(struct acpi_fadt, x_dsdt) == 140, "FADT X_DSDT");
+STATIC_ASSERT(offsetof(struct acpi_fadt, sleep_control_reg) == 244, "FADT SLEEP_CONTROL_REG");
+STATIC_ASSERT(offsetof(struct acpi_fadt, sleep_status_reg) == 256, "FADT SLEEP_STATUS_REG");
+STATIC_ASSERT(offsetof(struct acpi_fadt, hypervisor_vendor) == 268, "FADT hypervisor vendor");
+
+/* 5.2.9, Table 5.10: Fixed Feature Flags. */
+#define FADT_WBINVD (1u << 0)          /* required of every new system */
+#define FADT_PWR_BUTTON (1u << 4)      /* 1: no fixed power button */
+#define FADT_SLP_BUTTON (1u << 5)      /* 1: no fixed sleep button */
+#define FADT_RESET_REG_SUP (1u << 10)  /* RESET_REG is valid (4.8.3.6) */
+/* Physical destination mode for IPIs: Linux then picks its physflat APIC
+ * driver, and every IPI names one APIC ID, which the hypervisor checks
+ * against the partition's CPUs. */
+#define FADT_FORCE_APIC_PHYSICAL_DESTINATION_MODE (1u << 19)
+#define FADT_HW_REDUCED_ACPI (1u << 20) /* 4.1: no fixed hardware at all */
+
+/* 5.2.9.3, Table 5.11: IA-PC Boot Architecture Flags. Bit 0
+ * LEGACY_DEVICES and bit 1 8042 stay clear: there are none. */
+#define IAPC_VGA_NOT_PRESENT (1u << 2)
+#define IAPC_CMOS_RTC_NOT_PRESENT (1u << 5)
+
+/* 5.2.9 P_LVL2_LAT / P_LVL3_LAT: above 100 / 1000 us means C2 / C3 are
+ * not supported. */
+#define FADT_NO_C2 101
+#define FADT_NO_C3 1001
+
+/* 5.2.12, Table 5.19: MADT header; the interrupt controller structures
+ * follow it. */
+struct acpi_madt {
+	struct acpi_sdt_header h; /* "APIC" */
+	u32 lapic_addr;
+	u32 flags; /* bit 0 PCAT_COMPAT: clear, the partition has no 8259 */
+} __packed;
+STATIC_ASSERT(sizeof(struct acpi_madt) == 44, "ACPI 6.5 5.2.12");
+
+#define MADT_REVISION 5 /* as ACPI 6.3 numbers it; later revisions add
+			  * structures this table does not use */
+#define MADT_LAPIC_ADDR 0xfee00000u
+
+/* 5.2.12.2: Processor Local APIC Structure. */
+struct madt_lapic {
+	u8 type; /* 0 */
+	u8 length; /* 8 */
+	u8 acpi_uid;
+	u8 apic_id;
+	u32 flags;
+} __packed;
+STATIC_ASSERT(sizeof(struct madt_lapic) == 8, "ACPI 6.5 5.2.12.2");
+
+/* 5.2.12.12: Processor Local x2APIC Structure. */
+struct madt_x2apic {
+	u8 type; /* 9 */
+	u8 length; /* 16 */
+	u16 reserved;
+	u32 x2apic_id;
+	u32 flags;
+	u32 acpi_uid;
+} __packed;
+STATIC_ASSERT(sizeof(struct madt_x2apic) == 16, "ACPI 6.5 5.2.12.12");
+
+#define MADT_TYPE_LAPIC 0
+#define MADT_TYPE_X2APIC 9
+#define MADT_CPU_ENABLED (1u << 0) /* 5.2.12.2, Table 5.23 Local APIC Flags */
+
+/*
+ * 5.2.12.12: a CPU whose APIC ID is below 255 must be described by a
+ * Local APIC structure, one at 255 or above by a Local x2APIC structure
+ * (255, 0xff, is the xAPIC broadcast ID). The UID must fit the 8-bit field
+ * too; 255 is kept out of it as well, since a UID of 0xff means "all
+ * processors" in the Local APIC NMI structure (5.2.12.7).
+ */
+static bool cpu_needs_x2apic(u32 apic_id, unsigned uid)
+{
+	return apic_id >= 0xff || uid >= 0xff;
+}
+
+/*
+ * 5.2.11.1 DSDT: the definition block holds only \_S5 (7.4.2, "\_Sx
+ * System States"; 7.4.2.6 S5 Soft Off), so that OSPM finds the S5 sleep
+ * type to write to SLEEP_CONTROL_REG. Hand-encoded AML (chapter 20):
+ *
+ *   Name (_S5, Package () { 5, 5, 0, 0 })   (SLP_TYPa, SLP_TYPb, reserved)
+ *
+ *   08           NameOp (20.2.5.1 DefName)
+ *   5F 53 35 5F  NameSeg "_S5_" (20.2.2; short names are padded with '_')
+ *   12           PackageOp (20.2.5.4 DefPackage)
+ *   08           PkgLength (20.2.4): one byte, bits 7:6 = 0, length 8 =
+ *                itself + NumElements + the 6 element bytes
+ *   04           NumElements
+ *   0A 05        BytePrefix (20.2.3) 5: SLP_TYPa
+ *   0A 05        BytePrefix 5: SLP_TYPb (unused when hardware-reduced)
+ *   00 00        ZeroOp, ZeroOp: reserved
+ */
+static const u8 dsdt_aml[] = {
+	0x08, '_', 'S', '5', '_',
+	0x12, 0x08, 0x04,
+	0x0a, GUEST_ACPI_S5_SLP_TYP, 0x0a, GUEST_ACPI_S5_SLP_TYP, 0x00, 0x00,
+};
+STATIC_ASSERT(sizeof(dsdt_aml) == 14, "PkgLength above counts 8 of these 14 bytes");
+/* 4.8.3.7: SLP_TYP is a 3-bit field of the sleep control register. */
+STATIC_ASSERT(GUEST_ACPI_S5_SLP_TYP <= 7, "SLP_TYP is 3 bits");
+/* 5.2.11.1: revision 2 and up means 64-bit AML integers. */
+#define DSDT_REVISION 2
+
+#define SDT_HEADER_LEN sizeof(struct acpi_sdt_header)
+#define RSDP_REVISION 2 /* ACPI 2.0+: XSDT address and extended checksum */
+#define RSDP_V1_LEN 20  /* 5.2.5.3: what the first checksum covers */
+#define XSDT_LEN (SDT_HEADER_LEN + 8 * XSDT_NENTRIES)
+#define RSDT_LEN (SDT_HEADER_LEN + 4 * XSDT_NENTRIES)
+#define DSDT_LEN (SDT_HEADER_LEN + sizeof(dsdt_aml))
+#define TABLE_ALIGN 8
+
+/* The worst case (every CPU an x2APIC entry, every table padded to
+ * TABLE_ALIGN) must fit in the page the hypervisor gives the tables. */
+#define ACPI_BUILD_MAX_LEN                                                                         \
+	(sizeof(struct acpi_rsdp) + XSDT_LEN + FADT_LEN + DSDT_LEN + sizeof(struct acpi_madt) +    \
+	 MAX_CPUS * sizeof(struct madt_x2apic) + RSDT_LEN + 6 * TABLE_ALIGN)
+STATIC_ASSERT(ACPI_BUILD_MAX_LEN <= GUEST_ACPI_TABLES_SIZE, "guest ACPI tables outgrow their page");
+
+/* ---------------------------------------------------------------- building */
+
+struct layout {
+	size_t xsdt, fadt, dsdt, madt, rsdt, end; /* offsets; the RSDP is at 0 */
+	size_t madt_len;
+	bool has_rsdt;
+};
+
+static size_t madt_len(const struct acpi_build_cpu *cpus, unsigned ncpus)
+{
+	size_t len = sizeof(struct acpi_madt);
+
+	for (unsigned i = 0; i < ncpus; i++)
+		len += cpu_needs_x2apic(cpus[i].apic_id, i) ? sizeof(struct madt_x2apic)
+							    : sizeof(struct madt_lapic);
+	return len;
+}
+
+/* False if the tables do not fit in bufsize (or would wrap gpa_t). */
+static bool layout_plan(struct layout *l, gpa_t buf_gpa, size_t bufsize,
+			const struct acpi_build_cpu *cpus, unsigned ncpus)
+{
+	l->xsdt = ALIGN_UP(sizeof(struct acpi_rsdp), TABLE_ALIGN);
+	l->fadt = ALIGN_UP(l->xsdt + XSDT_LEN, TABLE_ALIGN);
+	l->dsdt = ALIGN_UP(l->fadt + FADT_LEN, TABLE_ALIGN);
+	l->madt = ALIGN_UP(l->dsdt + DSDT_LEN, TABLE_ALIGN);
+	l->madt_len = madt_len(cpus, ncpus);
+	l->rsdt = ALIGN_UP(l->madt + l->madt_len, TABLE_ALIGN);
+	l->end = l->rsdt + RSDT_LEN;
+
+	if (buf_gpa + l->end < buf_gpa)
+		return false;
+	/* 5.2.5.3 / 5.2.7: the RSDT and its entries are 32-bit addresses.
+	 * Without one the RSDP's RsdtAddress is 0 and OSPM uses the XSDT,
+	 * as any ACPI 2.0+ OS does anyway. */
+	l->has_rsdt = buf_gpa + l->end <= 0x100000000ull;
+	if (!l->has_rsdt)
+		l->end = l->madt + l->madt_len;
+	return l->end <= bufsize;
+}
+
+static u8 sum8(const void *p, size_t len)
+{
+	const u8 *b = p;
+	u8 s = 0;
+
+	for (size_t i = 0; i < len; i++)
+		s += b[i];
+	return s;
+}
+
+/* 5.2.6: the header, with a checksum that makes the whole table, length
+ * bytes, sum to zero. Call once the table's body is complete. */
+static void sdt_finish(struct acpi_sdt_header *h, const char sig[4], size_t len, u8 revision)
+{
+	memcpy(h->signature, sig, 4);
+	h->length = (u32)len;
+	h->revision = revision;
+	memcpy(h->oem_id, OEM_ID, 6);
+	memcpy(h->oem_table_id, OEM_TABLE_ID, 8);
+	h->oem_revision = OEM_REVISION;
+	h->creator_id = CREATOR_ID;
+	h->creator_revision = CREATOR_REVISION;
+	h->checksum = 0;
+	h->checksum = (u8)-sum8(h, len);
+}
+
+/* 5.2.3.2: an 8-bit register at an I/O port ("register" form: offset 0,
+ * width a power of two, as OSPM expects in the FADT). */
+static struct acpi_gas gas_io8(u16 port)
+{
+	return (struct acpi_gas){
+		.space_id = GAS_SPACE_SYSTEM_IO,
+		.bit_width = 8,
+		.bit_offset = 0,
+		.access_size = GAS_ACCESS_BYTE,
+		.address = port,
+	};
+}
+
+static void build_dsdt(u8 *t)
+{
+	memcpy(t + SDT_HEADER_LEN, dsdt_aml, sizeof(dsdt_aml));
+	sdt_finish((struct acpi_sdt_header *)t, "DSDT", DSDT_LEN, DSDT_REVISION);
+}
+
+/*
+ * 5.2.9 FADT, hardware-reduced (4.1): every fixed-hardware field (SMI_CMD,
+ * PM1/PM2/PM_TMR/GPE blocks and their X_ forms, FACS) stays zero; OSPM
+ * ignores them when HW_REDUCED_ACPI is set. What remains: the DSDT, the
+ * reset register (4.8.3.6) and the sleep control/status registers (4.8.3.7).
+ */
+static void build_fadt(u8 *t, gpa_t dsdt_gpa)
+{
+	struct acpi_fadt *f = (struct acpi_fadt *)t;
+
+	/* Both DSDT pointers, equal, when the 32-bit one can hold it:
+	 * OSPM prefers X_DSDT (5.2.9, Table 5.9). */
+	f->dsdt = dsdt_gpa <= 0xffffffffull ? (u32)dsdt_gpa : 0;
+	f->x_dsdt = dsdt_gpa;
+	f->preferred_pm_profile = 0; /* 5.2.9.1: unspecified */
+	f->sci_int = 0;              /* no SCI: nothing raises one */
+	f->p_lvl2_lat = FADT_NO_C2;
+	f->p_lvl3_lat = FADT_NO_C3;
+	f->iapc_boot_arch = IAPC_VGA_NOT_PRESENT | IAPC_CMOS_RTC_NOT_PRESENT;
+	f->flags = FADT_WBINVD | FADT_PWR_BUTTON | FADT_SLP_BUTTON | FADT_RESET_REG_SUP |
+		   FADT_FORCE_APIC_PHYSICAL_DESTINATION_MODE | FADT_HW_REDUCED_ACPI;
+	f->reset_reg = gas_io8(GUEST_ACPI_RESET_PORT);
+	f->reset_value = GUEST_ACPI_RESET_VALUE;
+	f->minor_version = FADT_MINOR_VERSION;
+	f->sleep_control_reg = gas_io8(GUEST_ACPI_SLEEP_CTRL_PORT);
+	f->sleep_status_reg = gas_io8(GUEST_ACPI_SLEEP_STATUS_PORT);
+	memcpy(f->hypervisor_vendor, "TESSERA ", 8);
+	sdt_finish(&f->h, "FACP", FADT_LEN, FADT_REVISION);
+}
+
+/* 5.2.12 MADT: one enabled entry per CPU, UID = index, in the given order.
+ * No I/O APIC structures: the partition has no I/O APIC. */
+static void build_madt(u8 *t, size_t len, const struct acpi_build_cpu *cpus, unsigned ncpus)
+{
+	struct acpi_madt *m = (struct acpi_madt *)t;
+	u8 *e = t + sizeof(*m);
+
+	m->lapic_addr = MADT_LAPIC_ADDR;
+	m->flags = 0;
+	for (unsigned i = 0; i < ncpus; i++) {
+		if (cpu_needs_x2apic(cpus[i].apic_id, i)) {
+			struct madt_x2apic *x = (struct madt_x2apic *)e;
+
+			x->type = MADT_TYPE_X2APIC;
+			x->length = sizeof(*x);
+			x->x2apic_id = cpus[i].apic_id;
+			x->flags = MADT_CPU_ENABLED;
+			x->acpi_uid = i;
+			e += sizeof(*x);
+		} else {
+			struct madt_lapic *a = (struct madt_lapic *)e;
+
+			a->type = MADT_TYPE_LAPIC;
+			a->length = sizeof(*a);
+			a->acpi_uid = (u8)i;
+			a->apic_id = (u8)cpus[i].apic_id;
+			a->flags = MADT_CPU_ENABLED;
+			e += sizeof(*a);
+		}
+	}
+	sdt_finish(&m->h, "APIC", len, MADT_REVISION);
+}
+
+/* 5.2.8 XSDT (entry_size 8) or 5.2.7 RSDT (entry_size 4): FADT, MADT. */
+static void build_root(u8 *t, const char sig[4], size_t entry_size, gpa_t fadt, gpa_t madt)
+{
+	const gpa_t entries[XSDT_NENTRIES] = { fadt, madt };
+
+	/* Entries are unaligned (the first is at offset 36): memcpy. */
+	for (unsigned i = 0; i < XSDT_NENTRIES; i++) {
+		u8 *e = t + SDT_HEADER_LEN + i * entry_size;
+		u32 a32 = (u32)entries[i];
+
+		if (entry_size == 8)
+			memcpy(e, &entries[i], 8);
+		else
+			memcpy(e, &a32, 4);
+	}
+	sdt_finish((struct acpi_sdt_header *)t, sig, SDT_HEADER_LEN + XSDT_NENTRIES * entry_size,
+		   1);
+}
+
+/* 5.2.5.3 RSDP, revision 2: both checksums. */
+static void build_rsdp(u8 *t, gpa_t xsdt, gpa_t rsdt)
+{
+	struct acpi_rsdp *r = (struct acpi_rsdp *)t;
+
+	memcpy(r->signature, "RSD PTR ", 8);
+	memcpy(r->oem_id, OEM_ID, 6);
+	r->revision = RSDP_REVISION;
+	r->rsdt_address = (u32)rsdt;
+	r->length = sizeof(*r);
+	r->xsdt_address = xsdt;
+	r->checksum = 0;
+	r->checksum = (u8)-sum8(r, RSDP_V1_LEN);
+	r->extended_checksum = 0;
+	r->extended_checksum = (u8)-sum8(r, sizeof(*r));
+}
+
+size_t acpi_build_tables(void *buf, gpa_t buf_gpa, size_t bufsize,
+			 const struct acpi_build_cpu *cpus, unsigned ncpus, gpa_t *rsdp_gpa)
+{
+	u8 *b = buf;
+	struct layout l;
+
+	if (rsdp_gpa)
+		*rsdp_gpa = 0;
+	if (!buf || !cpus || ncpus == 0 || ncpus > MAX_CPUS)
+		return 0;
+	if (!layout_plan(&l, buf_gpa, bufsize, cpus, ncpus))
+		return 0;
+
+	memset(b, 0, bufsize);
+	/* Referenced tables first: each pointer's target is final (checksum
+	 * included) before the table that points at it is summed. */
+	build_dsdt(b + l.dsdt);
+	build_fadt(b + l.fadt, buf_gpa + l.dsdt);
+	build_madt(b + l.madt, l.madt_len, cpus, ncpus);
+	build_root(b + l.xsdt, "XSDT", 8, buf_gpa + l.fadt, buf_gpa + l.madt);
+	if (l.has_rsdt)
+		build_root(b + l.rsdt, "RSDT", 4, buf_gpa + l.fadt, buf_gpa + l.madt);
+	build_rsdp(b, buf_gpa + l.xsdt, l.has_rsdt ? buf_gpa + l.rsdt : 0);
+
+	if (rsdp_gpa)
+		*rsdp_gpa = buf_gpa;
+	return l.end;
+}
+
+bool acpi_sleep_ctrl_decode(u8 value, unsigned *slp_typ)
+{
+	/* 4.8.3.7: writing SLP_EN = 1 starts the transition to SLP_TYP;
+	 * a write without it changes nothing. */
+	if (!(value & ACPI_SLEEP_CTRL_SLP_EN))
+		return false;
+	*slp_typ = (value & ACPI_SLEEP_CTRL_SLP_TYP_MASK) >> ACPI_SLEEP_CTRL_SLP_TYP_SHIFT;
+	return true;
+}

@@ -1,0 +1,30 @@
+/*
+ * A Linux partition (format = linux): what the hypervisor gives an
+ * unmodified distribution kernel beyond its CPUs and memory
+ * (docs/linux-guests.md):
+ *  - boot state per the Linux/x86 32-bit boot protocol (linux_boot.c),
+ *  - firmware tables built at boot: RSDP, XSDT, MADT with exactly its
+ *    CPUs, a hardware-reduced FADT and a DSDT with \_S5 (acpi_build.c),
+ *  - the FADT's sleep and reset registers as trapped I/O ports: power-off
+ *    stops the partition, reset restarts it,
+ *  - every other port it does not own reads as "no device" (all ones),
+ *    without being a violation: Linux probes legacy PC devices at boot.
+ */
+#ifndef TESSERA_LINUX_GUEST_H
+#define TESSERA_LINUX_GUEST_H
+
+#include <tessera/types.h>
+
+struct partition;
+struct vcpu;
+
+/* Place kernel, initrd and tables in p's memory and set vCPU 0's boot
+ * state. False with a one-line reason in err. */
+bool linux_guest_load(struct partition *p, const void *kernel, size_t ksize,
+		      const void *initrd, size_t isize, char *err, size_t errlen);
+
+/* Port I/O of a Linux partition that the virtual UART did not take.
+ * Always handled (absent devices read as all ones). */
+void linux_guest_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value);
+
+#endif

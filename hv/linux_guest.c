@@ -1,0 +1,95 @@
+/*
+ * Linux partitions: loading (boot protocol + firmware tables) and the few
+ * I/O ports they get (tessera/linux_guest.h, docs/linux-guests.md).
+ */
+#include <tessera/acpi_build.h>
+#include <tessera/linux_boot.h>
+#include <tessera/format.h>
+#include <tessera/linux_guest.h>
+#include <tessera/log.h>
+#include <tessera/partition.h>
+#include <tessera/string.h>
+
+bool linux_guest_load(struct partition *p, const void *kernel, size_t ksize,
+		      const void *initrd, size_t isize, char *err, size_t errlen)
+{
+	struct linux_boot_src src;
+	struct linux_boot lb;
+	struct acpi_build_cpu cpus[HC_MAX_VCPUS];
+	u8 *gm = hpa_to_ptr(p->mem);
+	gpa_t rsdp;
+
+	memset(&src, 0, sizeof(src));
+	src.kernel = kernel;
+	src.kernel_size = ksize;
+	src.initrd = initrd;
+	src.initrd_size = isize;
+	src.cmdline = p->cfg->cmdline;
+	src.reserved[0] = (struct linux_e820_entry){ GUEST_ACPI_TABLES_GPA,
+						     GUEST_ACPI_TABLES_SIZE, LINUX_E820_ACPI };
+	src.nreserved = 1;
+	src.acpi_rsdp = GUEST_ACPI_TABLES_GPA;
+	if (!linux_load(gm, p->mem_size, &src, &lb, err, errlen))
+		return false;
+	/* After linux_load(), which zeroes the partition's memory first. The
+	 * boot CPU comes first in the MADT: vCPU 0 is the one that boots. */
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		cpus[i].apic_id = p->vcpus[i].apic_id;
+	if (!acpi_build_tables(gm + GUEST_ACPI_TABLES_GPA, GUEST_ACPI_TABLES_GPA,
+			       GUEST_ACPI_TABLES_SIZE, cpus, p->nvcpus, &rsdp)) {
+		strfmt(err, errlen, "its ACPI tables do not fit in %llu bytes",
+		       (unsigned long long)GUEST_ACPI_TABLES_SIZE);
+		return false;
+	}
+	p->vcpus[0].boot = (struct vcpu_boot){
+		.mode = VCPU_BOOT_LINUX32,
+		.rip = lb.entry32,
+		.esi = lb.boot_params,
+	};
+	log_printf("tessera: partition %s: Linux boot protocol %u.%02u, kernel at 0x%llx, "
+		   "initrd %llu KiB\n",
+		   p->name, lb.protocol >> 8, lb.protocol & 0xff,
+		   (unsigned long long)lb.kernel_lo,
+		   (unsigned long long)((lb.initrd_hi - lb.initrd_lo) / KiB));
+	return true;
+}
+
+/* Absent-device accesses reported per start, so a boot's probing shows in
+ * the log without flooding it. */
+#define ABSENT_REPORTS 8
+
+void linux_guest_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value)
+{
+	struct partition *p = v->part;
+	unsigned slp_typ;
+
+	switch (port) {
+	case GUEST_ACPI_SLEEP_CTRL_PORT:
+		if (write && size == 1 && acpi_sleep_ctrl_decode((u8)*value, &slp_typ)) {
+			if (slp_typ == GUEST_ACPI_S5_SLP_TYP)
+				partition_poweroff(p);
+			else
+				partition_report(p, "sleep state with SLP_TYP %u is not supported",
+						 slp_typ);
+		}
+		if (!write)
+			*value = 0;
+		return;
+	case GUEST_ACPI_SLEEP_STATUS_PORT:
+		if (!write)
+			*value = 0; /* WAK_STS never set: nothing wakes a partition from sleep */
+		return;
+	case GUEST_ACPI_RESET_PORT:
+		if (write && (u8)*value == GUEST_ACPI_RESET_VALUE)
+			partition_reboot(p);
+		if (!write)
+			*value = 0;
+		return;
+	}
+	if (!write)
+		*value = 0xffffffffu; /* as if nothing answered on the bus */
+	if (p->absent_io++ < ABSENT_REPORTS)
+		log_printf("tessera: partition %s: no device at port 0x%x (%s, size %u)%s\n",
+			   p->name, port, write ? "write" : "read", size,
+			   p->absent_io == ABSENT_REPORTS ? "; further ones not reported" : "");
+}

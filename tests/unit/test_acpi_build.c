@@ -1,0 +1,459 @@
+/*
+ * Unit tests for hv/acpi_build.c: a partition's ACPI tables are built into
+ * host memory and read back with the hypervisor's own parser (hv/acpi.c).
+ * Buffers sit below 4 GiB (MAP_32BIT, so the RSDT is built too) and end
+ * exactly at a PROT_NONE guard page; passing buf_gpa = the host address
+ * makes every guest address in the tables a usable pointer (hpa_to_ptr()
+ * is 1:1 on the host).
+ * Fields are checked at their ACPI 6.5 offsets, not through the builder's
+ * structures, so a wrong structure layout fails here. ACPI_BUILD_DUMP=<dir>
+ * also writes the 2-CPU tables to <dir>/{dsdt,facp,apic}.aml for `iasl -d`.
+ */
+#define _GNU_SOURCE /* MAP_32BIT */
+#include "unit.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <tessera/acpi.h>
+#include <tessera/acpi_build.h>
+#include <tessera/diag.h>
+
+#define PAGE 4096u
+
+/* The numbers the hypervisor's I/O trap handlers and Linux agree on. */
+_Static_assert(GUEST_ACPI_SLEEP_CTRL_PORT == 0x600 && GUEST_ACPI_SLEEP_STATUS_PORT == 0x601 &&
+		       GUEST_ACPI_RESET_PORT == 0x602 && GUEST_ACPI_RESET_VALUE == 1 &&
+		       GUEST_ACPI_S5_SLP_TYP == 5 && GUEST_ACPI_TABLES_GPA == 0x9f000,
+	       "guest ACPI ports and values");
+
+/* Sizes for 1, 2 and 64 CPUs with local APIC entries, with the RSDT (the
+ * buffer below 4 GiB) and without: RSDP 36 @0, XSDT 52 @40, FADT 276 @96,
+ * DSDT 50 @376, MADT 44 + 8/CPU @432, RSDT 44 after the MADT (8-aligned). */
+#define OFF_XSDT 40
+#define OFF_FADT 96
+#define OFF_DSDT 376
+#define OFF_MADT 432
+#define SIZE_1CPU 532
+#define SIZE_2CPU 540
+#define SIZE_64CPU 1036
+#define SIZE_1CPU_NO_RSDT 484
+
+/* ------------------------------------------------------------ helpers */
+
+struct block {
+	void *base;
+	size_t size;
+};
+static struct block blocks[32];
+static unsigned nblocks;
+
+/* n bytes below 4 GiB, ending exactly at a guard page, filled with fill. */
+static u8 *guarded(size_t n, u8 fill)
+{
+	size_t data = (n + PAGE - 1) / PAGE * PAGE;
+	u8 *base = mmap(NULL, data + PAGE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+
+	assert_true(base != MAP_FAILED);
+	assert_true((uintptr_t)base + data + PAGE <= 0x100000000ull);
+	assert_int_equal(mprotect(base + data, PAGE, PROT_NONE), 0);
+	assert_true(nblocks < sizeof(blocks) / sizeof(blocks[0]));
+	blocks[nblocks++] = (struct block){ base, data + PAGE };
+	memset(base, fill, data);
+	return base + data - n;
+}
+
+static int free_all(void **state)
+{
+	(void)state;
+	while (nblocks) {
+		nblocks--;
+		munmap(blocks[nblocks].base, blocks[nblocks].size);
+	}
+	return 0;
+}
+
+/* Little-endian field of n bytes (n <= 8) at p; tables are unaligned. */
+static u64 rd(const u8 *p, size_t n)
+{
+	u64 v = 0;
+
+	memcpy(&v, p, n);
+	return v;
+}
+#define rd16(p) rd(p, 2)
+#define rd32(p) rd(p, 4)
+#define rd64(p) rd(p, 8)
+
+/* Build for cpus into a fresh PAGE-sized guarded buffer; checks the size. */
+static u8 *build(const struct acpi_build_cpu *cpus, unsigned n, size_t want_size)
+{
+	u8 *buf = guarded(PAGE, 0xa5);
+	gpa_t rsdp = 1;
+
+	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, cpus, n, &rsdp), want_size);
+	assert_int_equal(rsdp, ptr_to_hpa(buf));
+	/* The rest of the buffer is zeroed, not left as it was. */
+	for (size_t i = want_size; i < PAGE; i++)
+		assert_int_equal(buf[i], 0);
+	return buf;
+}
+
+static const u8 *find(const u8 *buf, const char *sig)
+{
+	struct diag d;
+	const struct acpi_sdt_header *h;
+
+	diag_init(&d);
+	h = acpi_find_table(ptr_to_hpa(buf), sig, &d);
+	assert_int_equal(d.errors, 0);
+	return (const u8 *)h;
+}
+
+/* A 12-byte Generic Address Structure (5.2.3.2): 8-bit system I/O port. */
+static void assert_gas_io8(const u8 *g, u16 port)
+{
+	/* System I/O, 8 bits wide, offset 0, byte access, 64-bit address. */
+	const u8 want[12] = { 1, 8, 0, 1, (u8)port, (u8)(port >> 8) };
+
+	assert_memory_equal(g, want, sizeof(want));
+}
+
+static void assert_header(const u8 *t, const char *sig, u32 len, u8 rev)
+{
+	assert_memory_equal(t, sig, 4);
+	assert_int_equal(rd32(t + 4), len);
+	assert_int_equal(t[8], rev);
+	assert_memory_equal(t + 10, "TESSRA", 6);
+	assert_memory_equal(t + 16, "TESSERA ", 8);
+	assert_true(acpi_checksum_ok(t, len));
+}
+
+/* ------------------------------------------------------------- tests */
+
+static void test_rsdp_xsdt_rsdt(void **state)
+{
+	const struct acpi_build_cpu cpus[] = { { 0 } };
+	u8 *buf = build(cpus, 1, SIZE_1CPU);
+	const u8 *rsdt = buf + SIZE_1CPU - 44;
+
+	(void)state;
+	/* RSDP (5.2.5.3): revision 2, both checksums. */
+	assert_memory_equal(buf, "RSD PTR ", 8);
+	assert_memory_equal(buf + 9, "TESSRA", 6);
+	assert_int_equal(buf[15], 2);
+	assert_int_equal(rd32(buf + 20), 36);
+	assert_true(acpi_checksum_ok(buf, 20));
+	assert_true(acpi_checksum_ok(buf, 36));
+	assert_int_equal(rd64(buf + 24), ptr_to_hpa(buf + OFF_XSDT));
+	assert_int_equal(rd32(buf + 16), (u32)ptr_to_hpa(rsdt));
+
+	/* XSDT (5.2.8): FADT then MADT. */
+	assert_header(buf + OFF_XSDT, "XSDT", 52, 1);
+	assert_int_equal(rd64(buf + OFF_XSDT + 36), ptr_to_hpa(buf + OFF_FADT));
+	assert_int_equal(rd64(buf + OFF_XSDT + 44), ptr_to_hpa(buf + OFF_MADT));
+	/* RSDT (5.2.7): the same two, 32-bit. */
+	assert_header(rsdt, "RSDT", 44, 1);
+	assert_int_equal(rd32(rsdt + 36), (u32)ptr_to_hpa(buf + OFF_FADT));
+	assert_int_equal(rd32(rsdt + 40), (u32)ptr_to_hpa(buf + OFF_MADT));
+
+	/* The existing parser finds them; the DSDT is reached via the FADT. */
+	assert_ptr_equal(find(buf, "FACP"), buf + OFF_FADT);
+	assert_ptr_equal(find(buf, "APIC"), buf + OFF_MADT);
+	assert_null(find(buf, "DSDT"));
+	assert_null(find(buf, "FACS"));
+}
+
+static void test_fadt(void **state)
+{
+	const struct acpi_build_cpu cpus[] = { { 0 } };
+	u8 *buf = build(cpus, 1, SIZE_1CPU);
+	const u8 *f = find(buf, "FACP");
+
+	(void)state;
+	assert_non_null(f);
+	assert_header(f, "FACP", 276, 6);
+	assert_int_equal(rd32(f + 36), 0);                     /* FIRMWARE_CTRL: no FACS */
+	assert_int_equal(rd32(f + 40), (u32)ptr_to_hpa(buf + OFF_DSDT)); /* DSDT */
+	assert_int_equal(f[45], 0);                            /* Preferred_PM_Profile */
+	assert_int_equal(rd16(f + 46), 0);                     /* SCI_INT */
+	assert_int_equal(rd32(f + 48), 0);                     /* SMI_CMD */
+	assert_int_equal(rd32(f + 64), 0);                     /* PM1a_CNT_BLK */
+	assert_int_equal(rd16(f + 96), 101);                   /* P_LVL2_LAT: no C2 */
+	assert_int_equal(rd16(f + 98), 1001);                  /* P_LVL3_LAT: no C3 */
+	assert_int_equal(rd16(f + 109), 0x24);                 /* IAPC: no VGA, no CMOS RTC */
+	/* Flags: WBINVD(0) PWR_BUTTON(4) SLP_BUTTON(5) RESET_REG_SUP(10)
+	 * HW_REDUCED_ACPI(20). */
+	assert_int_equal(rd32(f + 112), 0x00180431); /* ... | APIC physical (19) | HW reduced (20) */
+	assert_gas_io8(f + 116, GUEST_ACPI_RESET_PORT);
+	assert_int_equal(f[128], GUEST_ACPI_RESET_VALUE);
+	assert_int_equal(f[131], 5); /* FADT minor version: 6.5 */
+	assert_int_equal(rd64(f + 132), 0); /* X_FIRMWARE_CTRL */
+	assert_int_equal(rd64(f + 140), ptr_to_hpa(buf + OFF_DSDT)); /* X_DSDT */
+	for (unsigned off = 148; off < 244; off++) /* X_PM1a_EVT_BLK .. X_GPE1_BLK */
+		assert_int_equal(f[off], 0);
+	assert_gas_io8(f + 244, GUEST_ACPI_SLEEP_CTRL_PORT);
+	assert_gas_io8(f + 256, GUEST_ACPI_SLEEP_STATUS_PORT);
+	assert_memory_equal(f + 268, "TESSERA ", 8);
+}
+
+static void test_dsdt_s5(void **state)
+{
+	const struct acpi_build_cpu cpus[] = { { 0 } };
+	u8 *buf = build(cpus, 1, SIZE_1CPU);
+	const u8 *f = find(buf, "FACP");
+	const u8 *dsdt;
+	/* Name (_S5, Package () { 5, 5, 0, 0 }) */
+	static const u8 aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
+				  0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00 };
+
+	(void)state;
+	assert_non_null(f);
+	dsdt = hpa_to_ptr(rd64(f + 140));
+	assert_header(dsdt, "DSDT", 36 + sizeof(aml), 2);
+	assert_memory_equal(dsdt + 36, aml, sizeof(aml));
+}
+
+/* madt_parse() the MADT the parser finds and compare with cpus[]. */
+static void check_madt(const u8 *buf, const struct acpi_build_cpu *cpus, unsigned n, u32 len)
+{
+	static struct madt_info m;
+	const u8 *madt = find(buf, "APIC");
+	struct diag d;
+
+	assert_non_null(madt);
+	assert_header(madt, "APIC", len, 5);
+	diag_init(&d);
+	assert_true(madt_parse((const struct acpi_sdt_header *)madt, &m, &d));
+	assert_int_equal(d.errors, 0);
+	assert_int_equal(m.lapic_addr, 0xfee00000u);
+	assert_int_equal(m.lapic_addr64, 0xfee00000u);
+	assert_int_equal(m.flags, 0); /* no PCAT_COMPAT */
+	assert_int_equal(m.nioapic, 0);
+	assert_int_equal(m.dropped, 0);
+	assert_int_equal(m.ncpus, n);
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(m.cpus[i].apic_id, cpus[i].apic_id);
+		assert_int_equal(m.cpus[i].acpi_uid, i);
+		assert_true(m.cpus[i].enabled);
+	}
+}
+
+/* ACPI_BUILD_DUMP=<dir>: write the DSDT, FADT and MADT for `iasl -d`. */
+static void dump_tables(const u8 *buf)
+{
+	const char *dir = getenv("ACPI_BUILD_DUMP");
+	const char *names[] = { "dsdt.aml", "facp.aml", "apic.aml" };
+	const size_t offs[] = { OFF_DSDT, OFF_FADT, OFF_MADT };
+	char path[512];
+
+	for (unsigned i = 0; dir && i < 3; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		f = fopen(path, "wb");
+		assert_non_null(f);
+		assert_int_equal(fwrite(buf + offs[i], 1, rd32(buf + offs[i] + 4), f),
+				 rd32(buf + offs[i] + 4));
+		assert_int_equal(fclose(f), 0);
+	}
+}
+
+static void test_madt_1_and_2_cpus(void **state)
+{
+	const struct acpi_build_cpu one[] = { { 0 } };
+	const struct acpi_build_cpu two[] = { { 3 }, { 1 } }; /* boot CPU first, not sorted */
+	u8 *b1 = build(one, 1, SIZE_1CPU);
+	u8 *b2 = build(two, 2, SIZE_2CPU);
+	const u8 *e = b2 + OFF_MADT + 44;
+
+	(void)state;
+	check_madt(b1, one, 1, 52);
+	check_madt(b2, two, 2, 60);
+	/* 5.2.12.2 entries: type 0, length 8, UID, APIC ID, flags Enabled. */
+	assert_int_equal(e[0], 0);
+	assert_int_equal(e[1], 8);
+	assert_int_equal(e[2], 0);
+	assert_int_equal(e[3], 3);
+	assert_int_equal(rd32(e + 4), 1);
+	assert_int_equal(e[8 + 2], 1);
+	assert_int_equal(e[8 + 3], 1);
+	dump_tables(b2);
+}
+
+static void test_madt_x2apic(void **state)
+{
+	/* 254 fits a Local APIC entry; 255 and 300 need x2APIC (5.2.12.12). */
+	const struct acpi_build_cpu cpus[] = { { 0 }, { 300 }, { 254 }, { 255 } };
+	u8 *buf = build(cpus, 4, 572); /* MADT 92 bytes, RSDT at 528 */
+	const u8 *e = buf + OFF_MADT + 44;
+
+	(void)state;
+	check_madt(buf, cpus, 4, 44 + 8 + 16 + 8 + 16);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(e[0], i % 2 ? 9 : 0);
+		assert_int_equal(e[1], i % 2 ? 16 : 8);
+		e += e[1];
+	}
+	/* x2APIC: type 9, length 16, reserved 0, x2APIC ID, flags, UID. */
+	e = buf + OFF_MADT + 44 + 8;
+	assert_int_equal(rd16(e + 2), 0);
+	assert_int_equal(rd32(e + 4), 300);
+	assert_int_equal(rd32(e + 8), 1);
+	assert_int_equal(rd32(e + 12), 1);
+}
+
+/* 64 CPUs, the most a partition has: local APIC entries, then all x2APIC
+ * entries, the worst case, which still fits the guest's 4 KiB page. */
+static void test_madt_64_cpus(void **state)
+{
+	struct acpi_build_cpu cpus[64];
+	u8 *buf;
+
+	(void)state;
+	for (unsigned i = 0; i < 64; i++)
+		cpus[i].apic_id = 2 * i + 1;
+	buf = build(cpus, 64, SIZE_64CPU);
+	check_madt(buf, cpus, 64, 44 + 64 * 8);
+
+	for (unsigned i = 0; i < 64; i++)
+		cpus[i].apic_id = 0x1000 + i;
+	buf = build(cpus, 64, 1548); /* MADT 1068 bytes, RSDT at 1504 */
+	check_madt(buf, cpus, 64, 44 + 64 * 16);
+	assert_true(1548 <= GUEST_ACPI_TABLES_SIZE);
+}
+
+/* Too small by one byte, or much more: 0, nothing written (not even
+ * *rsdp_gpa beyond 0); exactly enough: success up to the guard page. */
+static void test_bufsize_too_small(void **state)
+{
+	const struct acpi_build_cpu cpus[] = { { 0 }, { 1 } };
+	const size_t sizes[] = { SIZE_2CPU - 1, SIZE_2CPU - 44, 100, 36, 1, 0 };
+
+	(void)state;
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		size_t n = sizes[s];
+		u8 *buf = guarded(n, 0xa5);
+		gpa_t rsdp = 1;
+
+		assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), n, cpus, 2, &rsdp), 0);
+		assert_int_equal(rsdp, 0);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(buf[i], 0xa5);
+	}
+	{
+		u8 *buf = guarded(SIZE_2CPU, 0xa5);
+		gpa_t rsdp = 0;
+
+		assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), SIZE_2CPU, cpus, 2, &rsdp),
+				 SIZE_2CPU);
+		assert_int_equal(rsdp, ptr_to_hpa(buf));
+		check_madt(buf, cpus, 2, 60);
+	}
+}
+
+static void test_bad_arguments(void **state)
+{
+	struct acpi_build_cpu cpus[65] = { { 0 } };
+	u8 *buf = guarded(PAGE, 0xa5);
+	gpa_t rsdp = 1;
+
+	(void)state;
+	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, cpus, 0, &rsdp), 0);
+	assert_int_equal(rsdp, 0);
+	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, cpus, 65, &rsdp), 0);
+	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, NULL, 1, &rsdp), 0);
+	/* Tables that would wrap the guest address space. */
+	assert_int_equal(acpi_build_tables(buf, ~0ull - 100, PAGE, cpus, 1, &rsdp), 0);
+	assert_int_equal(buf[0], 0xa5);
+	/* A NULL rsdp_gpa is allowed. */
+	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, cpus, 1, NULL), SIZE_1CPU);
+}
+
+/* Guest addresses: the real placement (every address 0x9f000-based);
+ * tables ending exactly at 4 GiB (RSDT still built); ending above it (no
+ * RSDT); starting above it (no RSDT, no 32-bit DSDT pointer either). */
+static void test_guest_addresses(void **state)
+{
+	const struct acpi_build_cpu cpus[] = { { 0 } };
+	u8 *buf = guarded(PAGE, 0);
+	gpa_t g = GUEST_ACPI_TABLES_GPA, rsdp;
+
+	(void)state;
+	assert_int_equal(acpi_build_tables(buf, g, PAGE, cpus, 1, &rsdp), SIZE_1CPU);
+	assert_int_equal(rsdp, g);
+	assert_int_equal(rd64(buf + 24), g + OFF_XSDT);
+	assert_int_equal(rd32(buf + 16), g + SIZE_1CPU - 44);
+	assert_int_equal(rd64(buf + OFF_XSDT + 36), g + OFF_FADT);
+	assert_int_equal(rd64(buf + OFF_XSDT + 44), g + OFF_MADT);
+	assert_int_equal(rd32(buf + SIZE_1CPU - 44 + 36), g + OFF_FADT);
+	assert_int_equal(rd32(buf + SIZE_1CPU - 44 + 40), g + OFF_MADT);
+	assert_int_equal(rd32(buf + OFF_FADT + 40), g + OFF_DSDT);
+	assert_int_equal(rd64(buf + OFF_FADT + 140), g + OFF_DSDT);
+
+	g = 0x100000000ull - SIZE_1CPU;
+	assert_int_equal(acpi_build_tables(buf, g, PAGE, cpus, 1, &rsdp), SIZE_1CPU);
+	assert_int_equal(rd32(buf + 16), g + SIZE_1CPU - 44);
+
+	g += 8;
+	assert_int_equal(acpi_build_tables(buf, g, PAGE, cpus, 1, &rsdp), SIZE_1CPU_NO_RSDT);
+	assert_int_equal(rsdp, g);
+	assert_int_equal(rd32(buf + 16), 0); /* RsdtAddress */
+	assert_int_equal(rd32(buf + OFF_FADT + 40), g + OFF_DSDT); /* still below 4 GiB */
+
+	g = 0x100000000ull;
+	assert_int_equal(acpi_build_tables(buf, g, PAGE, cpus, 1, &rsdp), SIZE_1CPU_NO_RSDT);
+	assert_int_equal(rd32(buf + 16), 0);
+	assert_int_equal(rd64(buf + 24), g + OFF_XSDT);
+	assert_int_equal(rd64(buf + OFF_XSDT + 36), g + OFF_FADT);
+	assert_int_equal(rd32(buf + OFF_FADT + 40), 0);
+	assert_int_equal(rd64(buf + OFF_FADT + 140), g + OFF_DSDT);
+	assert_true(acpi_checksum_ok(buf, 20));
+	assert_true(acpi_checksum_ok(buf, 36));
+	assert_true(acpi_checksum_ok(buf + OFF_XSDT, 52));
+	assert_true(acpi_checksum_ok(buf + OFF_FADT, 276));
+}
+
+static void test_sleep_ctrl_decode(void **state)
+{
+	static const struct {
+		u8 value;
+		bool enable;
+		unsigned typ; /* 99: left alone */
+	} cases[] = {
+		{ GUEST_ACPI_S5_SLP_TYP << 2 | 0x20, true, 5 }, /* what Linux writes for S5 */
+		{ 0x20, true, 0 },
+		{ 0xff, true, 7 },       /* reserved bits 0-1 and 6-7 do not leak in */
+		{ 0xe3 | 3 << 2, true, 3 },
+		{ 5 << 2, false, 99 },   /* no SLP_EN: no transition */
+		{ 0x00, false, 99 },
+		{ 0xdf, false, 99 },
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned typ = 99;
+
+		assert_int_equal(acpi_sleep_ctrl_decode(cases[i].value, &typ), cases[i].enable);
+		assert_int_equal(typ, cases[i].typ);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_rsdp_xsdt_rsdt, free_all),
+		cmocka_unit_test_teardown(test_fadt, free_all),
+		cmocka_unit_test_teardown(test_dsdt_s5, free_all),
+		cmocka_unit_test_teardown(test_madt_1_and_2_cpus, free_all),
+		cmocka_unit_test_teardown(test_madt_64_cpus, free_all),
+		cmocka_unit_test_teardown(test_madt_x2apic, free_all),
+		cmocka_unit_test_teardown(test_bufsize_too_small, free_all),
+		cmocka_unit_test_teardown(test_bad_arguments, free_all),
+		cmocka_unit_test_teardown(test_guest_addresses, free_all),
+		cmocka_unit_test(test_sleep_ctrl_decode),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
