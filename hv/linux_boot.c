@@ -139,47 +139,6 @@ STATIC_ASSERT(LINUX_ZERO_PAGE + LINUX_ZERO_PAGE_SIZE <= LINUX_CMDLINE, "layout")
 
 #define FOUR_GIB (4 * GiB)
 
-struct lx_err {
-	char *buf;
-	size_t len;
-};
-
-static bool __printf(2, 3) fail(const struct lx_err *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e->buf && e->len) {
-		va_start(ap, fmt);
-		vstrfmt(e->buf, e->len, fmt, ap);
-		va_end(ap);
-	}
-	return false;
-}
-
-/* "32 MiB", "640 KiB", "1000 bytes": for messages. */
-static const char *size_str(char *buf, size_t len, u64 n)
-{
-	if (n && IS_ALIGNED(n, GiB))
-		strfmt(buf, len, "%llu GiB", (unsigned long long)(n / GiB));
-	else if (n && IS_ALIGNED(n, MiB))
-		strfmt(buf, len, "%llu MiB", (unsigned long long)(n / MiB));
-	else if (n && IS_ALIGNED(n, KiB))
-		strfmt(buf, len, "%llu KiB", (unsigned long long)(n / KiB));
-	else
-		strfmt(buf, len, "%llu bytes", (unsigned long long)n);
-	return buf;
-}
-
-/* strlen that stops counting past max. */
-static u64 len_upto(const char *s, u64 max)
-{
-	u64 n = 0;
-
-	while (s && n <= max && s[n])
-		n++;
-	return n;
-}
-
 static bool overlaps(u64 lo1, u64 hi1, u64 lo2, u64 hi2)
 {
 	return lo1 < hi2 && lo2 < hi1;
@@ -198,35 +157,35 @@ static const struct linux_e820_entry *reserved_in(const struct linux_boot_src *s
 
 /* ------------------------------------------------------------------ e820 */
 
-static bool check_reserved(const struct linux_e820_entry *r, u64 size, const struct lx_err *e)
+static bool check_reserved(const struct linux_e820_entry *r, u64 size, const struct errbuf *e)
 {
 	unsigned long long lo = r->addr, hi = r->addr + r->size;
 	char sz[24];
 
 	if (r->size == 0)
-		return fail(e, "reserved range at 0x%llx is empty", lo);
+		return errbuf_fail(e, "reserved range at 0x%llx is empty", lo);
 	if (hi < lo || hi > size)
-		return fail(e, "reserved range 0x%llx..0x%llx lies past the end of RAM (%s)", lo,
-			    hi < lo ? ~0ull : hi, size_str(sz, sizeof(sz), size));
+		return errbuf_fail(e, "reserved range 0x%llx..0x%llx lies past the end of RAM (%s)", lo,
+			    hi < lo ? ~0ull : hi, fmt_size(sz, sizeof(sz), size));
 	if (overlaps(lo, hi, MB_HOLE_START, MB_HOLE_END))
-		return fail(e, "reserved range 0x%llx..0x%llx overlaps the legacy hole "
+		return errbuf_fail(e, "reserved range 0x%llx..0x%llx overlaps the legacy hole "
 			    "0x%llx..0x%llx", lo, hi, MB_HOLE_START, MB_HOLE_END);
 	if (r->type != LINUX_E820_RESERVED && r->type != LINUX_E820_ACPI &&
 	    r->type != LINUX_E820_NVS)
-		return fail(e, "reserved range 0x%llx..0x%llx has e820 type %u (need 2 reserved, "
+		return errbuf_fail(e, "reserved range 0x%llx..0x%llx has e820 type %u (need 2 reserved, "
 			    "3 ACPI or 4 NVS)", lo, hi, r->type);
 	return true;
 }
 
 static unsigned e820_build(u64 size, const struct linux_e820_entry *reserved, unsigned nres,
-			   struct linux_e820_entry *out, const struct lx_err *e)
+			   struct linux_e820_entry *out, const struct errbuf *e)
 {
 	struct linux_e820_entry r[LINUX_MAX_RESERVED];
 	const u64 region[2][2] = { { 0, MIN(size, MB_HOLE_START) }, { MB_HOLE_END, size } };
 	unsigned n = 0, j = 0;
 
 	if (nres > LINUX_MAX_RESERVED) {
-		fail(e, "%u reserved ranges given, at most %u are supported", nres,
+		errbuf_fail(e, "%u reserved ranges given, at most %u are supported", nres,
 		     LINUX_MAX_RESERVED);
 		return 0;
 	}
@@ -244,7 +203,7 @@ static unsigned e820_build(u64 size, const struct linux_e820_entry *reserved, un
 	}
 	for (unsigned i = 1; i < nres; i++) {
 		if (r[i - 1].addr + r[i - 1].size > r[i].addr) {
-			fail(e, "reserved ranges 0x%llx..0x%llx and 0x%llx..0x%llx overlap",
+			errbuf_fail(e, "reserved ranges 0x%llx..0x%llx and 0x%llx..0x%llx overlap",
 			     (unsigned long long)r[i - 1].addr,
 			     (unsigned long long)(r[i - 1].addr + r[i - 1].size),
 			     (unsigned long long)r[i].addr,
@@ -276,7 +235,7 @@ static unsigned e820_build(u64 size, const struct linux_e820_entry *reserved, un
 unsigned linux_e820_build(u64 size, const struct linux_e820_entry *reserved, unsigned nreserved,
 			  struct linux_e820_entry out[LINUX_E820_MAX], char *err, size_t errlen)
 {
-	const struct lx_err e = { err, errlen };
+	const struct errbuf e = { err, errlen };
 
 	if (err && errlen)
 		err[0] = 0;
@@ -298,41 +257,41 @@ struct lx_plan {
 };
 
 /* boot.rst "The Real-Mode Kernel Header", "Details of Header Fields". */
-static bool parse_header(const u8 *k, size_t ksize, struct lx_plan *p, const struct lx_err *e)
+static bool parse_header(const u8 *k, size_t ksize, struct lx_plan *p, const struct errbuf *e)
 {
 	struct setup_header *h = &p->h;
 	u32 magic;
 	u64 hdr_end, need, sects;
 
 	if (ksize < LH_MIN_FILE)
-		return fail(e, "not a bzImage: the file is only %zu bytes", ksize);
+		return errbuf_fail(e, "not a bzImage: the file is only %zu bytes", ksize);
 	memcpy(&magic, k + LH(header), sizeof(magic));
 	if (magic != LH_MAGIC)
-		return fail(e, "not a bzImage: no HdrS signature at 0x%x", (unsigned)LH(header));
+		return errbuf_fail(e, "not a bzImage: no HdrS signature at 0x%x", (unsigned)LH(header));
 	hdr_end = LH_JUMP_END + k[LH_JUMP_ARG];
 	if (hdr_end > ksize)
-		return fail(e, "not a bzImage: setup header ends at 0x%llx, past the end of the "
+		return errbuf_fail(e, "not a bzImage: setup header ends at 0x%llx, past the end of the "
 			    "file", (unsigned long long)hdr_end);
 	if (hdr_end > BP_HDR_END)
-		return fail(e, "setup header ends at 0x%llx, past the 0x%x boot_params has room "
+		return errbuf_fail(e, "setup header ends at 0x%llx, past the 0x%x boot_params has room "
 			    "for", (unsigned long long)hdr_end, BP_HDR_END);
 	p->hdr_len = hdr_end - LH_OFFSET;
 	memset(h, 0, sizeof(*h));
 	memcpy(h, k + LH_OFFSET, (size_t)MIN(p->hdr_len, sizeof(*h)));
 
 	if (h->boot_flag != LH_BOOT_FLAG)
-		return fail(e, "not a bzImage: boot flag at 0x1fe is 0x%04x, not 0x%04x",
+		return errbuf_fail(e, "not a bzImage: boot flag at 0x1fe is 0x%04x, not 0x%04x",
 			    h->boot_flag, LH_BOOT_FLAG);
 	if (h->version < LH_VERSION_MIN)
-		return fail(e, "boot protocol %u.%02u is too old (need %u.%02u)", VMAJ(h->version),
+		return errbuf_fail(e, "boot protocol %u.%02u is too old (need %u.%02u)", VMAJ(h->version),
 			    VMIN(h->version), VMAJ(LH_VERSION_MIN), VMIN(LH_VERSION_MIN));
 	need = h->version >= LH_VERSION_INIT_SIZE ? LH_END_2_10 : LH_END_2_06;
 	if (hdr_end < need)
-		return fail(e, "setup header ends at 0x%llx, too short for boot protocol %u.%02u "
+		return errbuf_fail(e, "setup header ends at 0x%llx, too short for boot protocol %u.%02u "
 			    "(which needs 0x%llx)", (unsigned long long)hdr_end,
 			    VMAJ(h->version), VMIN(h->version), (unsigned long long)need);
 	if (!(h->loadflags & LF_LOADED_HIGH))
-		return fail(e, "not a bzImage: loadflags bit 0 (LOADED_HIGH) is clear; a zImage "
+		return errbuf_fail(e, "not a bzImage: loadflags bit 0 (LOADED_HIGH) is clear; a zImage "
 			    "loaded at 0x10000 is not supported");
 
 	sects = h->setup_sects ? h->setup_sects : LH_SETUP_SECTS_DEFAULT;
@@ -341,14 +300,14 @@ static bool parse_header(const u8 *k, size_t ksize, struct lx_plan *p, const str
 		/* A signed kernel carries its signature after this. */
 		p->pm_size = (u64)h->syssize * LH_PARAGRAPH;
 		if (p->setup_bytes + p->pm_size > ksize)
-			return fail(e, "kernel file is truncated: %zu bytes, but its header says "
+			return errbuf_fail(e, "kernel file is truncated: %zu bytes, but its header says "
 				    "%llu (setup %llu + protected-mode code %llu)", ksize,
 				    (unsigned long long)(p->setup_bytes + p->pm_size),
 				    (unsigned long long)p->setup_bytes,
 				    (unsigned long long)p->pm_size);
 	} else {
 		if (p->setup_bytes >= ksize)
-			return fail(e, "kernel file is truncated: %zu bytes, no protected-mode code "
+			return errbuf_fail(e, "kernel file is truncated: %zu bytes, no protected-mode code "
 				    "after %llu bytes of setup", ksize,
 				    (unsigned long long)p->setup_bytes);
 		p->pm_size = ksize - p->setup_bytes;
@@ -368,7 +327,7 @@ static bool parse_header(const u8 *k, size_t ksize, struct lx_plan *p, const str
  * address to runtime start + init_size for the kernel.
  */
 static bool plan_kernel(struct lx_plan *p, u64 size, const struct linux_boot_src *src,
-			const struct lx_err *e)
+			const struct errbuf *e)
 {
 	const struct setup_header *h = &p->h;
 	const struct linux_e820_entry *r;
@@ -382,13 +341,13 @@ static bool plan_kernel(struct lx_plan *p, u64 size, const struct linux_boot_src
 		p->init_size = LH_OLD_INIT_FACTOR * ALIGN_UP(p->pm_size, PAGE_SIZE);
 	}
 	if (pref >= FOUR_GIB)
-		return fail(e, "pref_address 0x%llx is above 4 GiB, out of the 32-bit entry's "
+		return errbuf_fail(e, "pref_address 0x%llx is above 4 GiB, out of the 32-bit entry's "
 			    "reach", (unsigned long long)pref);
 	if (h->relocatable_kernel) {
 		u64 align = h->kernel_alignment;
 
 		if (align == 0 || (align & (align - 1)))
-			return fail(e, "kernel_alignment 0x%llx is not a power of two",
+			return errbuf_fail(e, "kernel_alignment 0x%llx is not a power of two",
 				    (unsigned long long)align);
 		p->load = MAX(pref, LINUX_BZIMAGE_ADDR);
 		p->runtime = ALIGN_UP(p->load, align);
@@ -396,23 +355,23 @@ static bool plan_kernel(struct lx_plan *p, u64 size, const struct linux_boot_src
 		p->load = LINUX_BZIMAGE_ADDR;
 		p->runtime = pref;
 		if (pref < LINUX_BZIMAGE_ADDR)
-			return fail(e, "non-relocatable kernel wants to run at 0x%llx (pref_address), "
+			return errbuf_fail(e, "non-relocatable kernel wants to run at 0x%llx (pref_address), "
 				    "below 1 MiB", (unsigned long long)pref);
 	}
 	p->klo = MIN(p->load, p->runtime);
 	p->khi = MAX(p->load + p->pm_size, p->runtime + p->init_size);
 	if (p->khi > size)
-		return fail(e, "kernel needs %llu MiB (runtime start 0x%llx + init_size 0x%llx) "
+		return errbuf_fail(e, "kernel needs %llu MiB (runtime start 0x%llx + init_size 0x%llx) "
 			    "but the partition has %s",
 			    (unsigned long long)(ALIGN_UP(p->khi, MiB) / MiB),
 			    (unsigned long long)p->runtime, (unsigned long long)p->init_size,
-			    size_str(sz, sizeof(sz), size));
+			    fmt_size(sz, sizeof(sz), size));
 	if (p->khi > FOUR_GIB)
-		return fail(e, "kernel at 0x%llx..0x%llx reaches above 4 GiB, out of the 32-bit "
+		return errbuf_fail(e, "kernel at 0x%llx..0x%llx reaches above 4 GiB, out of the 32-bit "
 			    "entry's reach", (unsigned long long)p->klo, (unsigned long long)p->khi);
 	r = reserved_in(src, p->klo, p->khi);
 	if (r)
-		return fail(e, "kernel at 0x%llx..0x%llx overlaps reserved range 0x%llx..0x%llx",
+		return errbuf_fail(e, "kernel at 0x%llx..0x%llx overlaps reserved range 0x%llx..0x%llx",
 			    (unsigned long long)p->klo, (unsigned long long)p->khi,
 			    (unsigned long long)r->addr, (unsigned long long)(r->addr + r->size));
 	return true;
@@ -426,7 +385,7 @@ static bool plan_kernel(struct lx_plan *p, u64 size, const struct linux_boot_src
  * ceiling, so the loop ends.
  */
 static bool plan_initrd(struct lx_plan *p, u64 size, const struct linux_boot_src *src,
-			const struct lx_err *e)
+			const struct errbuf *e)
 {
 	u64 isize = src->initrd_size;
 	u64 top = MIN((u64)p->h.initrd_addr_max + 1, size);
@@ -435,17 +394,17 @@ static bool plan_initrd(struct lx_plan *p, u64 size, const struct linux_boot_src
 	if (isize == 0)
 		return true;
 	if (!src->initrd)
-		return fail(e, "initrd of %llu bytes has no data", (unsigned long long)isize);
+		return errbuf_fail(e, "initrd of %llu bytes has no data", (unsigned long long)isize);
 	for (;;) {
 		const struct linux_e820_entry *r;
 		u64 at;
 
 		if (isize > top || ALIGN_DOWN(top - isize, PAGE_SIZE) < MB_HOLE_END)
-			return fail(e, "initrd of %s does not fit in RAM below 0x%llx "
+			return errbuf_fail(e, "initrd of %s does not fit in RAM below 0x%llx "
 				    "(initrd_addr_max 0x%x, RAM %s) outside the kernel's "
-				    "0x%llx..0x%llx", size_str(isz, sizeof(isz), isize),
+				    "0x%llx..0x%llx", fmt_size(isz, sizeof(isz), isize),
 				    (unsigned long long)MIN((u64)p->h.initrd_addr_max + 1, size),
-				    p->h.initrd_addr_max, size_str(sz, sizeof(sz), size),
+				    p->h.initrd_addr_max, fmt_size(sz, sizeof(sz), size),
 				    (unsigned long long)p->klo, (unsigned long long)p->khi);
 		at = ALIGN_DOWN(top - isize, PAGE_SIZE);
 		r = reserved_in(src, at, at + isize);
@@ -463,20 +422,20 @@ static bool plan_initrd(struct lx_plan *p, u64 size, const struct linux_boot_src
 
 /* boot.rst "cmdline_size": the longest command line, without its NUL. */
 static bool plan_cmdline(struct lx_plan *p, const struct linux_boot_src *src,
-			 const struct lx_err *e)
+			 const struct errbuf *e)
 {
 	u64 room = LINUX_CMDLINE_END - LINUX_CMDLINE - 1;
 	u64 max = MIN((u64)p->h.cmdline_size, room);
 	const struct linux_e820_entry *r;
 
-	p->cmdlen = len_upto(src->cmdline, max);
+	p->cmdlen = str_len_upto(src->cmdline, max);
 	if (p->cmdlen > max)
-		return fail(e, "command line is too long: more than %llu bytes (%s)",
+		return errbuf_fail(e, "command line is too long: more than %llu bytes (%s)",
 			    (unsigned long long)max,
 			    max < room ? "the kernel's cmdline_size" : "the room at 0x8000");
 	r = reserved_in(src, LINUX_ZERO_PAGE, LINUX_CMDLINE_END);
 	if (r)
-		return fail(e, "reserved range 0x%llx..0x%llx overlaps the zero page and command "
+		return errbuf_fail(e, "reserved range 0x%llx..0x%llx overlaps the zero page and command "
 			    "line at 0x%llx..0x%llx", (unsigned long long)r->addr,
 			    (unsigned long long)(r->addr + r->size), LINUX_ZERO_PAGE,
 			    LINUX_CMDLINE_END);
@@ -518,14 +477,14 @@ static void write_zero_page(u8 *gm, const u8 *k, const struct linux_boot_src *sr
 bool linux_load(u8 *gm, u64 size, const struct linux_boot_src *src, struct linux_boot *out,
 		char *err, size_t errlen)
 {
-	const struct lx_err e = { err, errlen };
+	const struct errbuf e = { err, errlen };
 	struct lx_plan p;
 	const u8 *k;
 
 	if (err && errlen)
 		err[0] = 0;
 	if (!src || !src->kernel || !gm)
-		return fail(&e, "no kernel");
+		return errbuf_fail(&e, "no kernel");
 	k = src->kernel;
 	memset(&p, 0, sizeof(p));
 	if (!parse_header(k, src->kernel_size, &p, &e))

@@ -137,51 +137,6 @@ struct mb_plan {
 	u64 info_end;
 };
 
-/* Callers pass err/errlen straight through; either may be absent. */
-struct mb_err {
-	char *buf;
-	size_t len;
-};
-
-static bool __printf(2, 3) fail(const struct mb_err *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e->buf && e->len) {
-		va_start(ap, fmt);
-		vstrfmt(e->buf, e->len, fmt, ap);
-		va_end(ap);
-	}
-	return false;
-}
-
-/* "4 MiB", "1 GiB", "640 KiB", "1000 bytes": for messages. */
-static const char *size_str(char *buf, size_t len, u64 n)
-{
-	if (n && IS_ALIGNED(n, GiB))
-		strfmt(buf, len, "%llu GiB", (unsigned long long)(n / GiB));
-	else if (n && IS_ALIGNED(n, MiB))
-		strfmt(buf, len, "%llu MiB", (unsigned long long)(n / MiB));
-	else if (n && IS_ALIGNED(n, KiB))
-		strfmt(buf, len, "%llu KiB", (unsigned long long)(n / KiB));
-	else
-		strfmt(buf, len, "%llu bytes", (unsigned long long)n);
-	return buf;
-}
-
-/* strlen, but stops counting past max (the info area bounds any string
- * we could accept, so a longer one need not be measured to the end). */
-static u64 len_upto(const char *s, u64 max)
-{
-	u64 n = 0;
-
-	if (!s)
-		return 0;
-	while (n <= max && s[n])
-		n++;
-	return n;
-}
-
 static u32 rd32(const u8 *p)
 {
 	u32 v;
@@ -197,7 +152,7 @@ static u32 rd32(const u8 *p)
  * valid header follows) since it almost always means a mistyped flag.
  */
 static bool find_header(const u8 *k, size_t ksize, size_t *off, struct mb_header *h,
-			const struct mb_err *e)
+			const struct errbuf *e)
 {
 	size_t limit = MIN(ksize, (size_t)MB_HEADER_SEARCH);
 	size_t bad = (size_t)-1;
@@ -217,23 +172,23 @@ static bool find_header(const u8 *k, size_t ksize, size_t *off, struct mb_header
 		return true;
 	}
 	if (bad != (size_t)-1)
-		return fail(e, "multiboot header at offset 0x%zx has a bad checksum", bad);
-	return fail(e, "no multiboot header in the first 8 KiB");
+		return errbuf_fail(e, "multiboot header at offset 0x%zx has a bad checksum", bad);
+	return errbuf_fail(e, "no multiboot header in the first 8 KiB");
 }
 
 /* Spec 3.1.2: refuse requirement bits (0-15) we cannot honour. */
-static bool check_flags(u32 flags, const struct mb_err *e)
+static bool check_flags(u32 flags, const struct errbuf *e)
 {
 	u32 refused = flags & MBH_REQUIRED_MASK & ~MBH_SUPPORTED;
 
 	if (refused & MBH_VIDEO_MODE)
-		return fail(e, "header flag bit 2 (video mode) is not supported");
+		return errbuf_fail(e, "header flag bit 2 (video mode) is not supported");
 	if (refused) {
 		unsigned bit = 0;
 
 		while (!(refused & (1u << bit)))
 			bit++;
-		return fail(e, "header flag bit %u is not supported", bit);
+		return errbuf_fail(e, "header flag bit %u is not supported", bit);
 	}
 	return true;
 }
@@ -245,42 +200,42 @@ static bool check_flags(u32 flags, const struct mb_err *e)
  * end of the file", bss_end_addr 0 means "no bss".
  */
 static bool plan_aout(const struct mb_header *h, size_t hoff, size_t ksize, struct mb_plan *p,
-		      const struct mb_err *e)
+		      const struct errbuf *e)
 {
 	u64 start, len, end;
 
 	if (hoff + sizeof(*h) > MIN(ksize, (size_t)MB_HEADER_SEARCH))
-		return fail(e, "multiboot header at offset 0x%zx is cut short (flag 16 needs "
+		return errbuf_fail(e, "multiboot header at offset 0x%zx is cut short (flag 16 needs "
 			    "32 bytes)", hoff);
 	if (h->load_addr > h->header_addr)
-		return fail(e, "header load_addr 0x%x is above header_addr 0x%x", h->load_addr,
+		return errbuf_fail(e, "header load_addr 0x%x is above header_addr 0x%x", h->load_addr,
 			    h->header_addr);
 	if (h->header_addr - h->load_addr > hoff)
-		return fail(e, "header_addr 0x%x - load_addr 0x%x is more than the header's "
+		return errbuf_fail(e, "header_addr 0x%x - load_addr 0x%x is more than the header's "
 			    "file offset 0x%zx", h->header_addr, h->load_addr, hoff);
 	start = hoff - (h->header_addr - h->load_addr);
 	if (h->load_end_addr == 0) {
 		len = ksize - start;
 	} else {
 		if (h->load_end_addr < h->load_addr)
-			return fail(e, "header load_end_addr 0x%x is below load_addr 0x%x",
+			return errbuf_fail(e, "header load_end_addr 0x%x is below load_addr 0x%x",
 				    h->load_end_addr, h->load_addr);
 		len = (u64)h->load_end_addr - h->load_addr;
 		if (len > ksize - start)
-			return fail(e, "header load_end_addr 0x%x is past the end of the file",
+			return errbuf_fail(e, "header load_end_addr 0x%x is past the end of the file",
 				    h->load_end_addr);
 	}
 	end = h->load_addr + len;
 	if (h->bss_end_addr != 0) {
 		if (h->bss_end_addr < end)
-			return fail(e, "header bss_end_addr 0x%x is below the end of the loaded "
+			return errbuf_fail(e, "header bss_end_addr 0x%x is below the end of the loaded "
 				    "data 0x%llx", h->bss_end_addr, (unsigned long long)end);
 		end = h->bss_end_addr;
 	}
 	if (end == h->load_addr)
-		return fail(e, "header address fields describe an empty image");
+		return errbuf_fail(e, "header address fields describe an empty image");
 	if (h->entry_addr < h->load_addr || h->entry_addr >= end)
-		return fail(e, "header entry_addr 0x%x is outside the image 0x%x..0x%llx",
+		return errbuf_fail(e, "header entry_addr 0x%x is outside the image 0x%x..0x%llx",
 			    h->entry_addr, h->load_addr, (unsigned long long)end);
 	p->seg[0] = (struct mb_load){ .lo = h->load_addr, .hi = end, .offset = start,
 				      .filesz = len };
@@ -296,17 +251,17 @@ static bool plan_aout(const struct mb_header *h, size_t hoff, size_t ksize, stru
  * address, is translated through the segment holding it, as GRUB does;
  * for the usual p_vaddr == p_paddr kernel that changes nothing.
  */
-static bool plan_elf(const void *k, size_t ksize, struct mb_plan *p, const struct mb_err *e)
+static bool plan_elf(const void *k, size_t ksize, struct mb_plan *p, const struct errbuf *e)
 {
 	static const u8 elf_magic[4] = { 0x7f, 'E', 'L', 'F' };
 	struct elf_info info;
 	const char *why = "";
 
 	if (ksize < 4 || memcmp(k, elf_magic, 4) != 0)
-		return fail(e, "kernel is not an ELF file and its multiboot header has no "
+		return errbuf_fail(e, "kernel is not an ELF file and its multiboot header has no "
 			    "address fields (flag 16)");
 	if (!elf_parse(k, ksize, &info, &why))
-		return fail(e, "kernel: %s", why);
+		return errbuf_fail(e, "kernel: %s", why);
 	p->nsegs = info.nsegs;
 	p->entry = ~0ull;
 	for (unsigned i = 0; i < info.nsegs; i++) {
@@ -318,7 +273,7 @@ static bool plan_elf(const void *k, size_t ksize, struct mb_plan *p, const struc
 			p->entry = s->paddr + (info.entry - s->vaddr);
 	}
 	if (p->entry == ~0ull)
-		return fail(e, "entry point 0x%llx is not inside a loaded segment",
+		return errbuf_fail(e, "entry point 0x%llx is not inside a loaded segment",
 			    (unsigned long long)info.entry);
 	return true;
 }
@@ -326,7 +281,7 @@ static bool plan_elf(const void *k, size_t ksize, struct mb_plan *p, const struc
 /* Every segment must lie in RAM above 1 MiB and below 4 GiB (the kernel
  * starts in 32-bit protected mode, spec 3.2), clear of the legacy hole and
  * the info area, and segments may not overlap one another. */
-static bool check_segments(struct mb_plan *p, u64 size, const struct mb_err *e)
+static bool check_segments(struct mb_plan *p, u64 size, const struct errbuf *e)
 {
 	char sz[24];
 
@@ -335,23 +290,23 @@ static bool check_segments(struct mb_plan *p, u64 size, const struct mb_err *e)
 		unsigned long long lo = s->lo, hi = s->hi;
 
 		if (s->lo < MB_HOLE_END && s->hi > MB_HOLE_START)
-			return fail(e, "segment at 0x%llx..0x%llx overlaps the legacy hole "
+			return errbuf_fail(e, "segment at 0x%llx..0x%llx overlaps the legacy hole "
 				    "0x%llx..0x%llx", lo, hi, MB_HOLE_START, MB_HOLE_END);
 		if (s->lo < MB_INFO_END && s->hi > MB_INFO_BASE)
-			return fail(e, "segment at 0x%llx..0x%llx overlaps the multiboot info "
+			return errbuf_fail(e, "segment at 0x%llx..0x%llx overlaps the multiboot info "
 				    "area 0x%llx..0x%llx", lo, hi, MB_INFO_BASE, MB_INFO_END);
 		if (s->lo < MB_HOLE_END)
-			return fail(e, "segment at 0x%llx..0x%llx lies below 1 MiB", lo, hi);
+			return errbuf_fail(e, "segment at 0x%llx..0x%llx lies below 1 MiB", lo, hi);
 		if (s->hi > FOUR_GIB)
-			return fail(e, "segment at 0x%llx..0x%llx lies above 4 GiB", lo, hi);
+			return errbuf_fail(e, "segment at 0x%llx..0x%llx lies above 4 GiB", lo, hi);
 		if (s->hi > size)
-			return fail(e, "segment at 0x%llx..0x%llx does not fit in %s of memory",
-				    lo, hi, size_str(sz, sizeof(sz), size));
+			return errbuf_fail(e, "segment at 0x%llx..0x%llx does not fit in %s of memory",
+				    lo, hi, fmt_size(sz, sizeof(sz), size));
 		for (unsigned j = 0; j < i; j++) {
 			const struct mb_load *t = &p->seg[j];
 
 			if (s->lo < t->hi && t->lo < s->hi)
-				return fail(e, "segments at 0x%llx..0x%llx and 0x%llx..0x%llx "
+				return errbuf_fail(e, "segments at 0x%llx..0x%llx and 0x%llx..0x%llx "
 					    "overlap", (unsigned long long)t->lo,
 					    (unsigned long long)t->hi, lo, hi);
 		}
@@ -367,23 +322,23 @@ static bool check_segments(struct mb_plan *p, u64 size, const struct mb_err *e)
  * for that; we always do it), below 4 GiB since the info holds 32-bit
  * addresses (spec 3.3). */
 static bool plan_modules(const struct mb_module_src *mods, unsigned nmods, u64 size,
-			 struct mb_plan *p, const struct mb_err *e)
+			 struct mb_plan *p, const struct errbuf *e)
 {
 	u64 at = ALIGN_UP(p->hi, PAGE_SIZE);
 	char sz[24];
 
 	if (nmods > MAX_MODULES)
-		return fail(e, "%u modules given, at most %u are supported", nmods, MAX_MODULES);
+		return errbuf_fail(e, "%u modules given, at most %u are supported", nmods, MAX_MODULES);
 	p->modules_hi = p->hi;
 	for (unsigned i = 0; i < nmods; i++) {
 		const char *name = mods[i].string ? mods[i].string : "";
 		u64 end = at + mods[i].size;
 
 		if (mods[i].size > size || end > MIN(size, FOUR_GIB))
-			return fail(e, "module %u (%s, %llu bytes) does not fit in %s of memory "
+			return errbuf_fail(e, "module %u (%s, %llu bytes) does not fit in %s of memory "
 				    "below 4 GiB after the kernel", i, name,
 				    (unsigned long long)mods[i].size,
-				    size_str(sz, sizeof(sz), size));
+				    fmt_size(sz, sizeof(sz), size));
 		p->mod_start[i] = at;
 		p->modules_hi = end;
 		at = ALIGN_UP(end, PAGE_SIZE);
@@ -394,7 +349,7 @@ static bool plan_modules(const struct mb_module_src *mods, unsigned nmods, u64 s
 /* The info area [MB_INFO_BASE, MB_INFO_END): the info structure, the
  * memory map, the module list, then the strings. */
 static bool plan_info(const char *cmdline, const struct mb_module_src *mods, unsigned nmods,
-		      struct mb_plan *p, const struct mb_err *e)
+		      struct mb_plan *p, const struct errbuf *e)
 {
 	u64 room = MB_INFO_END - MB_INFO_BASE;
 	u64 at = MB_INFO_BASE + ALIGN_UP(sizeof(struct mb_info), 8);
@@ -406,14 +361,14 @@ static bool plan_info(const char *cmdline, const struct mb_module_src *mods, uns
 	p->name_addr = at;
 	at += sizeof(MB_LOADER_NAME);
 	p->cmdline_addr = at;
-	at += len_upto(cmdline, room) + 1;
+	at += str_len_upto(cmdline, room) + 1;
 	for (unsigned i = 0; i < nmods; i++) {
 		p->mod_string_addr[i] = at;
-		at += len_upto(mods[i].string, room) + 1;
+		at += str_len_upto(mods[i].string, room) + 1;
 	}
 	p->info_end = at;
 	if (at > MB_INFO_END)
-		return fail(e, "command line and module strings do not fit in the multiboot "
+		return errbuf_fail(e, "command line and module strings do not fit in the multiboot "
 			    "info area (%llu bytes needed, %llu available)",
 			    (unsigned long long)(at - MB_INFO_BASE), (unsigned long long)room);
 	return true;
@@ -421,7 +376,7 @@ static bool plan_info(const char *cmdline, const struct mb_module_src *mods, uns
 
 static void put_string(u8 *gm, u64 gpa, const char *s)
 {
-	u64 n = len_upto(s, MB_INFO_END - MB_INFO_BASE);
+	u64 n = str_len_upto(s, MB_INFO_END - MB_INFO_BASE);
 
 	if (n)
 		memcpy(gm + gpa, s, (size_t)n);
@@ -467,7 +422,7 @@ bool multiboot_load(u8 *gm, u64 size, const void *kernel, size_t ksize, const ch
 		    const struct mb_module_src *mods, unsigned nmods, struct mb_boot *out,
 		    char *err, size_t errlen)
 {
-	const struct mb_err e = { err, errlen };
+	const struct errbuf e = { err, errlen };
 	const u8 *k = kernel;
 	struct mb_plan p;
 	struct mb_header h;
@@ -478,10 +433,10 @@ bool multiboot_load(u8 *gm, u64 size, const void *kernel, size_t ksize, const ch
 		err[0] = 0;
 	memset(&p, 0, sizeof(p));
 	if (size <= MB_HOLE_END)
-		return fail(&e, "%s of guest memory is too small: a multiboot kernel loads "
-			    "above 1 MiB", size_str(sz, sizeof(sz), size));
+		return errbuf_fail(&e, "%s of guest memory is too small: a multiboot kernel loads "
+			    "above 1 MiB", fmt_size(sz, sizeof(sz), size));
 	if (!k && ksize)
-		return fail(&e, "no kernel");
+		return errbuf_fail(&e, "no kernel");
 	if (!find_header(k, ksize, &hoff, &h, &e) || !check_flags(h.flags, &e))
 		return false;
 	/* Spec 3.1.2/3.1.3: with flag 16 the address fields are used

@@ -413,3 +413,37 @@ int strfmt(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+const char *fmt_size(char *buf, size_t len, u64 n)
+{
+	if (n && IS_ALIGNED(n, GiB))
+		strfmt(buf, len, "%llu GiB", (unsigned long long)(n / GiB));
+	else if (n && IS_ALIGNED(n, MiB))
+		strfmt(buf, len, "%llu MiB", (unsigned long long)(n / MiB));
+	else if (n && IS_ALIGNED(n, KiB))
+		strfmt(buf, len, "%llu KiB", (unsigned long long)(n / KiB));
+	else
+		strfmt(buf, len, "%llu bytes", (unsigned long long)n);
+	return buf;
+}
+
+bool errbuf_fail(const struct errbuf *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->buf && e->len) {
+		va_start(ap, fmt);
+		vstrfmt(e->buf, e->len, fmt, ap);
+		va_end(ap);
+	}
+	return false;
+}
+
+u64 str_len_upto(const char *s, u64 max)
+{
+	u64 n = 0;
+
+	while (s && n <= max && s[n])
+		n++;
+	return n;
+}

@@ -21,4 +21,20 @@
 int vstrfmt(char *buf, size_t size, const char *fmt, va_list ap);
 int strfmt(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 
+/* A size for messages: "4 MiB", "1 GiB", "640 KiB", "1000 bytes" (the
+ * largest unit that divides it). Returns buf. */
+const char *fmt_size(char *buf, size_t len, u64 n);
+
+/* A caller's error buffer, passed down through a loader: either field may
+ * be absent. errbuf_fail() formats into it and returns false, so a check
+ * reads `return errbuf_fail(e, "...")`. */
+struct errbuf {
+	char *buf;
+	size_t len;
+};
+bool errbuf_fail(const struct errbuf *e, const char *fmt, ...) __printf(2, 3);
+
+/* strlen that stops counting past max (0 for NULL). */
+u64 str_len_upto(const char *s, u64 max);
+
 #endif
