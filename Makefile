@@ -104,7 +104,9 @@ all: $(EFI_IMAGE) $(BUILD)/host/tessera-check guests
 # The ESP as a folder (Bochs vvfat) and as a FAT image (QEMU).
 # `make esp CONFIG=file` chooses the config copied to \tessera\tessera.cfg.
 .PHONY: esp
-esp: $(EFI_IMAGE) guests
+# A config with a Linux partition needs the Linux test guest too.
+ESP_LINUX := $(if $(shell grep -qsi '^ *format *= *linux' $(CONFIG) && echo y),linux-guest)
+esp: $(EFI_IMAGE) guests $(ESP_LINUX)
 	$(PYTHON) tools/mkesp.py --efi $(EFI_IMAGE) --config $(CONFIG) --out $(BUILD)/esp
 
 # `make bench`'s bare multiboot loader: runs a guest on the machine
@@ -163,7 +165,7 @@ run: deps esp
 # ---------------------------------------------------------------- benchmarks
 # Measured figures, printed and written to $(BUILD)/bench/results.json.
 .PHONY: bench
-bench: deps $(EFI_IMAGE) guests $(BUILD)/bench/mbboot.efi
+bench: deps $(EFI_IMAGE) guests $(BUILD)/bench/mbboot.efi $(LINUX_GUEST)
 	$(PYTHON) tools/bench.py --emu $(EMU)
 
 # ---------------------------------------------------------------- tests
@@ -175,7 +177,7 @@ fault-image: $(BUILD)/fault/tessera.efi
 .PHONY: test
 test: deps
 	$(MAKE) unit
-	$(MAKE) all fault-image
+	$(MAKE) all fault-image linux-guest
 	$(PYTHON) -m pytest -v tests/integration
 
 .PHONY: clean
@@ -194,6 +196,7 @@ help:
 	@echo "                    CPUS=N  (default 4)   MEM=MiB (default 512)"
 	@echo "                    CONFIG=file (default configs/default.cfg)"
 	@echo "  make test       unit tests, then boot tests under Bochs and QEMU"
+	@echo "                  (a Linux partition too: fetches the Linux test guest)"
 	@echo "  make unit       host unit tests only"
 	@echo "  make bench      measure exit costs, partition vs bare, sizes (EMU=bochs|kvm)"
 	@echo "  make esp        lay out the EFI system partition in $(BUILD)/esp"

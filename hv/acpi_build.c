@@ -167,7 +167,7 @@ static bool cpu_needs_x2apic(u32 apic_id, unsigned uid)
 }
 
 /*
- * 5.2.11.1 DSDT: the definition block holds only \_S5 (7.4.2, "\_Sx
+ * 5.2.11.1 DSDT: the definition block holds \_S5 (7.4.2, "\_Sx
  * System States"; 7.4.2.6 S5 Soft Off), so that OSPM finds the S5 sleep
  * type to write to SLEEP_CONTROL_REG. Hand-encoded AML (chapter 20):
  *
@@ -183,12 +183,45 @@ static bool cpu_needs_x2apic(u32 apic_id, unsigned uid)
  *   0A 05        BytePrefix 5: SLP_TYPb (unused when hardware-reduced)
  *   00 00        ZeroOp, ZeroOp: reserved
  */
+/*
+ * And the serial port, as an ACPI device without an interrupt: with
+ * HW_REDUCED_ACPI Linux uses no legacy PIC at all, so the UART's usual
+ * IRQ 4 has no controller and opening ttyS0 would fail; described here
+ * with only its I/O range, Linux's 8250 PNP driver takes the port over
+ * with IRQ 0 and polls it.
+ *
+ *   Scope (\_SB) {
+ *     Device (COM1) {
+ *       Name (_HID, EisaId ("PNP0501"))   16550-compatible UART
+ *       Name (_UID, One)
+ *       Name (_CRS, ResourceTemplate () { IO (Decode16, 0x3F8, 0x3F8, 1, 8) })
+ *     }
+ *   }
+ *
+ *   10 30 5C 5F 53 42 5F   ScopeOp, PkgLength 48, "\_SB_" (20.2.5.1)
+ *   5B 82 28 43 4F 4D 31   DeviceOp (20.2.5.2), PkgLength 40, "COM1"
+ *   08 5F 48 49 44 0C 41 D0 05 01   Name _HID, DWordConst 0x0105D041
+ *                          (EISA ID "PNP0501", 6.1.5)
+ *   08 5F 55 49 44 01      Name _UID, OneOp
+ *   08 5F 43 52 53 11 0D 0A 0A   Name _CRS, BufferOp, PkgLength 13,
+ *                          BufferSize 10 (19.3.3 / 6.4.2.5):
+ *   47 01 F8 03 F8 03 01 08   I/O port descriptor: 16-bit decode, min =
+ *                          max = 0x3F8, alignment 1, length 8
+ *   79 00                  End Tag (6.4.2.9), checksum 0: "no checksum"
+ */
 static const u8 dsdt_aml[] = {
 	0x08, '_', 'S', '5', '_',
 	0x12, 0x08, 0x04,
 	0x0a, GUEST_ACPI_S5_SLP_TYP, 0x0a, GUEST_ACPI_S5_SLP_TYP, 0x00, 0x00,
+	0x10, 0x30, '\\', '_', 'S', 'B', '_',
+	0x5b, 0x82, 0x28, 'C', 'O', 'M', '1',
+	0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01,
+	0x08, '_', 'U', 'I', 'D', 0x01,
+	0x08, '_', 'C', 'R', 'S', 0x11, 0x0d, 0x0a, 0x0a,
+	0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08,
+	0x79, 0x00,
 };
-STATIC_ASSERT(sizeof(dsdt_aml) == 14, "PkgLength above counts 8 of these 14 bytes");
+STATIC_ASSERT(sizeof(dsdt_aml) == 14 + 49, "_S5 (14 bytes) and the COM1 scope (49)");
 /* 4.8.3.7: SLP_TYP is a 3-bit field of the sleep control register. */
 STATIC_ASSERT(GUEST_ACPI_S5_SLP_TYP <= 7, "SLP_TYP is 3 bits");
 /* 5.2.11.1: revision 2 and up means 64-bit AML integers. */

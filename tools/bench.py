@@ -14,6 +14,10 @@ Two boots, read from the serial console:
         - the core's loaded size, from the loader's `core at ... (N KiB)`.
   (b) the same build/guests/compute.elf bare, without Tessera, started by
       tools/bench/mbboot.c (a minimal UEFI multiboot loader), 1 CPU.
+  (c) tests/configs/linux.cfg: once the Linux partition's init has printed
+      LINUX-OK and sits at its shell, its exits by reason over an idle
+      stretch, per guest-second (`stats --reset`, wait, `stats`; the
+      partition's uptime, from the TSC, gives the guest time).
 
 Then a table on stdout and the same as JSON in build/bench/results.json.
 
@@ -98,11 +102,12 @@ def watch(name, machine, console, patterns, missing, timeout):
             raise BenchError(f"{name}: the console closed")
 
 
-def boot(name, emu_name, cpus, esp, handlers, missing, workdir, after=None):
+def boot(name, emu_name, cpus, esp, handlers, missing, workdir, after=None, mem=256,
+         timeout=None):
     """One emulator run; returns (the emulator's ips) once missing() is
     empty (and after(console), if given, has run), or raises BenchError
     with the tail of the serial output."""
-    m = emu.Machine(emu_name, cpus=cpus, mem=256, esp=esp, workdir=workdir)
+    m = emu.Machine(emu_name, cpus=cpus, mem=mem, esp=esp, workdir=workdir)
     log_path = os.path.join(OUT, f"serial-{name}.log")
     log = open(log_path, "w")
     t0 = time.monotonic()
@@ -110,7 +115,7 @@ def boot(name, emu_name, cpus, esp, handlers, missing, workdir, after=None):
           flush=True)
     try:
         console = m.start(logfile=log)
-        watch(name, m, console, handlers, missing, TIMEOUT[emu_name])
+        watch(name, m, console, handlers, missing, timeout or TIMEOUT[emu_name])
         if after:
             after(console)
     except (BenchError, pexpect.TIMEOUT) as e:
@@ -242,6 +247,60 @@ def run_bare(emu_name):
     return r
 
 
+LINUX_CONFIG = "tests/configs/linux.cfg"
+LINUX_IDLE_S = 60  # host seconds of idle shell to count exits over
+
+
+def run_linux_idle(emu_name):
+    """(c) an idle Linux partition: exits per guest-second, by reason."""
+    esp = os.path.join(OUT, "esp-linux")
+    make_esp(esp, TESSERA_EFI, os.path.join(ROOT, LINUX_CONFIG),
+             search=[os.path.join(BUILD, "linux")])
+    r = {}
+
+    def ready(m):
+        r["ready"] = True
+
+    handlers = {
+        r"\[linux\] linux: shell on the console": ready,
+        r"tessera: partition \w+ FAILED: [^\r\n]*": fail_on("a partition failed"),
+    }
+
+    def missing():
+        return [] if "ready" in r else ["the Linux partition's shell"]
+
+    def uptime(console):
+        console.send("list --json\r")
+        console.expect(r"(\[\{.*\}\])\r?\n", timeout=120)
+        return {p["name"]: p for p in json.loads(console.match.group(1))}["linux"]["uptime_s"]
+
+    def idle(console):
+        console.send("mute\r")
+        console.expect(pexpect.TIMEOUT, timeout=10)  # let boot work settle
+        console.send("stats --reset linux\r")
+        console.expect(r"linux vcpu 1", timeout=120)
+        t0 = uptime(console)
+        console.expect(pexpect.TIMEOUT, timeout=LINUX_IDLE_S)
+        console.send("stats linux\r")
+        reasons, total = {}, 0
+        for _ in range(2):  # one block per vCPU
+            console.expect(r"linux vcpu \d \(cpu \d+\): (\d+) exits\r?\n((?:  [^\r\n]+\r?\n)*)",
+                           timeout=120)
+            total += int(console.match.group(1))
+            for line in console.match.group(2).splitlines():
+                reason, _, n = line.strip().rpartition(" ")
+                reasons[reason.strip()] = reasons.get(reason.strip(), 0) + int(n)
+        t1 = uptime(console)
+        secs = max(t1 - t0, 1)
+        r["idle"] = {"guest_s": secs, "exits": total,
+                     "exits_per_guest_second": round(total / secs, 1),
+                     "per_second_by_reason": {k: round(v / secs, 1) for k, v in reasons.items()}}
+
+    boot("linux", emu_name, 4, esp, handlers, missing, os.path.join(OUT, "run-linux"),
+         after=idle, mem=512, timeout=1800)
+    return r["idle"]
+
+
 # ------------------------------------------------------------------ sizes
 def elf_loaded_bytes(path):
     """Sum of PT_LOAD memory sizes of an ELF32/ELF64 file."""
@@ -287,7 +346,7 @@ def sizes():
 
 
 # ------------------------------------------------------------------ report
-def derive(part, bare, emu_name):
+def derive(part, bare, linux, emu_name):
     b = part["bench"]
     comp = part["summaries"]["compute"]
     loop = b.get("loop", 0)
@@ -321,6 +380,7 @@ def derive(part, bare, emu_name):
         },
         "sizes": dict(sizes(), core_loaded_kib=part["core_kib"]),
         "restarts": part["restarts"],
+        "linux_idle": linux,
     }
     return res
 
@@ -345,6 +405,11 @@ def table(res):
          f"free memory {res['restarts']['free_kib_before']} KiB before, "
          f"{res['restarts']['free_kib_after']} KiB after; "
          f"{res['restarts']['host_s_per_restart']} s of host time each"),
+        ("idle Linux partition (2 vCPUs)",
+         f"{res['linux_idle']['exits_per_guest_second']} exits per guest-second over "
+         f"{res['linux_idle']['guest_s']} s"),
+        ("idle Linux: by reason, per second",
+         ", ".join(f"{k} {v}" for k, v in res["linux_idle"]["per_second_by_reason"].items())),
         ("tessera.efi", f"{s['tessera_efi_bytes']} bytes"),
         ("core, loaded", f"{s['core_loaded_kib']} KiB"),
         ("mbboot.efi", f"{s['mbboot_efi_bytes']} bytes"),
@@ -374,6 +439,7 @@ def main():
     try:
         part = run_partitioned(a.emu)
         bare = run_bare(a.emu)
+        linux = run_linux_idle(a.emu)
         want = compute_checksum()
         for name, r in (("partition", part), ("bare", bare)):
             if r["compute_checksum"] != want:
@@ -382,7 +448,7 @@ def main():
     except BenchError as e:
         print(f"bench: FAILED: {e}", file=sys.stderr)
         return 1
-    res = derive(part, bare, a.emu)
+    res = derive(part, bare, linux, a.emu)
     print(table(res))
     path = os.path.join(OUT, "results.json")
     with open(path, "w") as f:

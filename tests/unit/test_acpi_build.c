@@ -33,11 +33,11 @@ _Static_assert(GUEST_ACPI_SLEEP_CTRL_PORT == 0x600 && GUEST_ACPI_SLEEP_STATUS_PO
 #define OFF_XSDT 40
 #define OFF_FADT 96
 #define OFF_DSDT 376
-#define OFF_MADT 432
-#define SIZE_1CPU 532
-#define SIZE_2CPU 540
-#define SIZE_64CPU 1036
-#define SIZE_1CPU_NO_RSDT 484
+#define OFF_MADT 480
+#define SIZE_1CPU 580
+#define SIZE_2CPU 588
+#define SIZE_64CPU 1084
+#define SIZE_1CPU_NO_RSDT 532
 
 /* ------------------------------------------------------------ helpers */
 
@@ -204,9 +204,17 @@ static void test_dsdt_s5(void **state)
 	u8 *buf = build(cpus, 1, SIZE_1CPU);
 	const u8 *f = find(buf, "FACP");
 	const u8 *dsdt;
-	/* Name (_S5, Package () { 5, 5, 0, 0 }) */
+	/* Name (_S5, Package () { 5, 5, 0, 0 }), then Scope (\_SB) with
+	 * Device (COM1): _HID EisaId ("PNP0501"), _UID 1, _CRS one I/O range
+	 * 0x3f8-0x3ff and no interrupt (checked with iasl -d). */
 	static const u8 aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
-				  0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00 };
+				  0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00,
+				  0x10, 0x30, '\\', '_', 'S', 'B', '_',
+				  0x5b, 0x82, 0x28, 'C', 'O', 'M', '1',
+				  0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01,
+				  0x08, '_', 'U', 'I', 'D', 0x01,
+				  0x08, '_', 'C', 'R', 'S', 0x11, 0x0d, 0x0a, 0x0a,
+				  0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08, 0x79, 0x00 };
 
 	(void)state;
 	assert_non_null(f);
@@ -286,7 +294,7 @@ static void test_madt_x2apic(void **state)
 {
 	/* 254 fits a Local APIC entry; 255 and 300 need x2APIC (5.2.12.12). */
 	const struct acpi_build_cpu cpus[] = { { 0 }, { 300 }, { 254 }, { 255 } };
-	u8 *buf = build(cpus, 4, 572); /* MADT 92 bytes, RSDT at 528 */
+	u8 *buf = build(cpus, 4, 620); /* MADT 92 bytes, RSDT at 576 */
 	const u8 *e = buf + OFF_MADT + 44;
 
 	(void)state;
@@ -319,9 +327,9 @@ static void test_madt_64_cpus(void **state)
 
 	for (unsigned i = 0; i < 64; i++)
 		cpus[i].apic_id = 0x1000 + i;
-	buf = build(cpus, 64, 1548); /* MADT 1068 bytes, RSDT at 1504 */
+	buf = build(cpus, 64, 1596); /* MADT 1068 bytes, RSDT at 1552 */
 	check_madt(buf, cpus, 64, 44 + 64 * 16);
-	assert_true(1548 <= GUEST_ACPI_TABLES_SIZE);
+	assert_true(1596 <= GUEST_ACPI_TABLES_SIZE);
 }
 
 /* Too small by one byte, or much more: 0, nothing written (not even

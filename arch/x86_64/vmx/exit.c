@@ -241,8 +241,12 @@ static void irq_inject_pending(struct vcpu *v, struct vmx_vcpu *vv)
 		if (vmcs_read32(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT)
 			vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	}
+	/* Still one waiting: exit as soon as the guest can take it, or when
+	 * it halts (handle_hlt); a Linux guest's HLT exits only then. */
 	if (irq_highest_pending(vv) >= 0 || vcpu_virq_waiting(v))
-		cpu |= CPU_BASED_INTR_WINDOW_EXITING; /* exit as soon as it can take one */
+		cpu |= CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_HLT_EXITING;
+	else if (v->part->cfg->format == FORMAT_LINUX)
+		cpu &= ~(CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_HLT_EXITING);
 	else
 		cpu &= ~CPU_BASED_INTR_WINDOW_EXITING;
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, cpu);
@@ -348,6 +352,11 @@ static enum exit_action handle_cpuid(struct vcpu *v)
 		r.ecx &= ~(CPUID1_ECX_VMX | (1u << 3) /* MONITOR */ | CPUID1_ECX_POWER);
 		r.ecx |= CPUID1_ECX_HYPERVISOR;
 		r.edx &= ~CPUID1_EDX_POWER;
+		/* OSXSAVE reports CR4.OSXSAVE: the guest's, not the hypervisor's
+		 * (user code runs XGETBV only when it is set). */
+		r.ecx &= ~CPUID1_ECX_OSXSAVE;
+		if (vmcs_readl(CR4_READ_SHADOW) & CR4_OSXSAVE)
+			r.ecx |= CPUID1_ECX_OSXSAVE;
 		/* EBX[23:16]: logical processors per package, as the partition sees it. */
 		r.ebx = (r.ebx & ~0x00ff0000u) | (v->part->nvcpus << 16);
 		break;
@@ -364,6 +373,13 @@ static enum exit_action handle_cpuid(struct vcpu *v)
 		r.ebx = sub == 0 ? 1 : sub == 1 ? v->part->nvcpus : 0;
 		r.eax = sub == 0 ? 0 : sub == 1 ? apic_id_shift(v->part) : 0;
 		r.ecx = sub > 1 ? sub : (sub == 0 ? (1u << 8) : (2u << 8)) | sub;
+		break;
+	case 7:
+		if (sub == 0) { /* OSPKE reports the guest's CR4.PKE */
+			r.ecx &= ~CPUID7_ECX_OSPKE;
+			if (vmcs_readl(CR4_READ_SHADOW) & CR4_PKE)
+				r.ecx |= CPUID7_ECX_OSPKE;
+		}
 		break;
 	case 6:
 		/* Thermal and power management (leaf 06H): package-wide MSRs a
@@ -396,11 +412,26 @@ static enum exit_action handle_cpuid(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
-/* HLT: nothing will wake this vCPU (Tessera delivers no interrupts to
- * partitions yet), so it is parked until its partition stops. */
+/*
+ * HLT. A Linux guest halts in guest mode, woken by its interrupts: HLT
+ * exits only while an interrupt waits for it (irq_inject_pending), and then
+ * the guest does not halt at all if it can take the interrupt: the entry
+ * injects it. (Relying on the interrupt-window exit to wake a halted guest
+ * would be exact too, SDM Vol. 3C 26.7.5, but the HLT exit is simpler and
+ * works on every implementation.) If it cannot (RFLAGS.IF = 0), it halts
+ * as the instruction would (activity state HLT, 25.4.2).
+ *
+ * A Multiboot guest gets no interrupts it asked for: it is parked until
+ * its partition stops.
+ */
 static enum exit_action handle_hlt(struct vcpu *v)
 {
 	skip_instruction();
+	if (v->part->cfg->format == FORMAT_LINUX) {
+		if (!(vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF))
+			vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_HLT);
+		return EXIT_RESUME;
+	}
 	while (!vcpu_must_leave(v)) {
 		vcpu_pause_point(v); /* a parked vCPU can still be inspected */
 		vcpu_host_work(v);   /* and a console sharing this CPU still answers */

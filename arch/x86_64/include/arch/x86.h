@@ -30,6 +30,7 @@
 #define CR4_FSGSBASE (1ull << 16)
 #define CR4_PCIDE (1ull << 17)
 #define CR4_OSXSAVE (1ull << 18)
+#define CR4_PKE (1ull << 22)
 
 #define RFLAGS_CF (1ull << 0)
 #define RFLAGS_FIXED (1ull << 1) /* always 1 */
@@ -54,6 +55,9 @@
 #define CPUID1_ECX_X2APIC (1u << 21)
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID1_ECX_XSAVE (1u << 26)
+#define CPUID1_ECX_OSXSAVE (1u << 27) /* mirrors CR4.OSXSAVE */
+/* CPUID leaf 7 ECX bit 4: OSPKE, mirrors CR4.PKE. */
+#define CPUID7_ECX_OSPKE (1u << 4)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 /* Thermal and power control a partition does not get: ECX 7 EST, 8 TM2;
  * EDX 22 ACPI (thermal monitor and clock control MSRs), 29 TM. */

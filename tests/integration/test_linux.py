@@ -1,0 +1,58 @@
+"""Step 4: an unmodified Debian cloud kernel with a busybox initramfs
+(tools/linux-guest.py) in a partition of 2 CPUs and 256 MiB, beside a
+bare-metal partition, under Bochs: it boots, sees its CPUs and memory, the
+console reaches its shell, and it powers off through ACPI. Slow:
+Linux takes minutes there."""
+import re
+
+import pexpect
+
+from test_console import PROMPT, command, listing
+
+LINUX_TIMEOUT = 900  # seconds of host time for Linux to reach its init
+MIB = 256
+# What the e820 map gives Linux: its memory less the legacy hole
+# [0xa0000, 0x100000) and the page of ACPI tables below it (linux_boot.h).
+E820_RAM_KIB = MIB * 1024 - (0x100000 - 0xa0000) // 1024 - 4
+
+
+def test_linux_partition(boot):
+    b = boot("bochs", cpus=4, mem=512, config="tests/configs/linux.cfg")
+    b.expect(r"partition linux: Linux boot protocol 2\.\d+")
+    b.expect(r"tessera: console ready")
+
+    m = b.wait_output(r"\[linux\] LINUX-OK cpus=(\d+) memtotal=(\d+) kB e820ram=(\d+) kB",
+                      timeout=LINUX_TIMEOUT)
+    cpus, memtotal, e820ram = (int(x) for x in m.groups())
+    assert cpus == 2, "Linux must see exactly the partition's 2 CPUs"
+    assert e820ram == E820_RAM_KIB, "Linux must get exactly the configured memory"
+    assert 0.75 * MIB * 1024 < memtotal < e820ram
+    b.wait_output(r"\[hello\] hello: tick \d+")
+
+    parts = listing(b)
+    assert parts["linux"]["state"] == "RUNNING" and parts["hello"]["state"] == "RUNNING"
+
+    # The console reaches the Linux shell through the virtual UART
+    # (receive interrupts through the virtual PIC).
+    b.wait_output(r"\[linux\] linux: shell on the console", timeout=LINUX_TIMEOUT)
+    command(b, "attach linux", r"\[attached to linux; Ctrl-\] detaches")
+    b.console.send("\r")
+    b.expect(r"linux# ", timeout=LINUX_TIMEOUT)
+    b.console.send("echo sum=$((6*7)) cpus=$(nproc)\r")
+    b.expect(r"sum=42 cpus=2", timeout=LINUX_TIMEOUT)
+
+    # poweroff inside Linux stops that partition only (ACPI S5).
+    b.console.send("poweroff -f\r")
+    b.console.send("\x1d")
+    b.wait_output(r"tessera: partition linux powered off", timeout=LINUX_TIMEOUT)
+    b.expect(r"\[detached from linux\]")
+    parts = listing(b)
+    assert parts["linux"]["state"] == "STOPPED"
+    assert parts["hello"]["state"] == "RUNNING"
+    mark = len(b.output())
+    b.console.expect(pexpect.TIMEOUT, timeout=10)
+    assert re.search(r"\[hello\] hello: tick \d+", b.output()[mark:]), \
+        "hello stopped ticking when Linux powered off"
+    command(b, "cpus", r"cpu 1 apic \d+ online: linux, idle")
+    b.console.send("\r")
+    b.expect(PROMPT)
