@@ -241,12 +241,10 @@ static void irq_inject_pending(struct vcpu *v, struct vmx_vcpu *vv)
 		if (vmcs_read32(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT)
 			vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	}
-	/* Still one waiting: exit as soon as the guest can take it, or when
-	 * it halts (handle_hlt); a Linux guest's HLT exits only then. */
+	/* Still one waiting: exit as soon as the guest can take it (or when
+	 * it halts, handle_hlt). */
 	if (irq_highest_pending(vv) >= 0 || vcpu_virq_waiting(v))
-		cpu |= CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_HLT_EXITING;
-	else if (v->part->cfg->format == FORMAT_LINUX)
-		cpu &= ~(CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_HLT_EXITING);
+		cpu |= CPU_BASED_INTR_WINDOW_EXITING;
 	else
 		cpu &= ~CPU_BASED_INTR_WINDOW_EXITING;
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, cpu);
@@ -413,22 +411,27 @@ static enum exit_action handle_cpuid(struct vcpu *v)
 }
 
 /*
- * HLT. A Linux guest halts in guest mode, woken by its interrupts: HLT
- * exits only while an interrupt waits for it (irq_inject_pending), and then
- * the guest does not halt at all if it can take the interrupt: the entry
- * injects it. (Relying on the interrupt-window exit to wake a halted guest
- * would be exact too, SDM Vol. 3C 26.7.5, but the HLT exit is simpler and
- * works on every implementation.) If it cannot (RFLAGS.IF = 0), it halts
- * as the instruction would (activity state HLT, 25.4.2).
+ * HLT (always exits, 25.6.2).
+ *
+ * A Linux guest with interrupts enabled is idle: if an interrupt already
+ * waits for it, it does not halt at all (the entry injects it); else it
+ * halts in guest mode (activity state HLT, 25.4.2), woken by the exit of
+ * its next interrupt. With interrupts disabled nothing but the hypervisor
+ * can end the halt (Linux does this on CPUs it stops for reboot or power
+ * off), so the vCPU is parked here, where a stop or pause still reaches
+ * it: a CPU halted in guest mode with RFLAGS.IF = 0 does not reliably
+ * leave it for an external interrupt on every implementation.
  *
  * A Multiboot guest gets no interrupts it asked for: it is parked until
  * its partition stops.
  */
 static enum exit_action handle_hlt(struct vcpu *v)
 {
+	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
+
 	skip_instruction();
-	if (v->part->cfg->format == FORMAT_LINUX) {
-		if (!(vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF))
+	if (v->part->cfg->format == FORMAT_LINUX && (vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF)) {
+		if (irq_highest_pending(vv) < 0 && !vcpu_virq_waiting(v))
 			vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_HLT);
 		return EXIT_RESUME;
 	}

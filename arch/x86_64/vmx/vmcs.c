@@ -118,10 +118,7 @@ static void setup_controls(struct vcpu *v)
 	if (pin & PIN_BASED_VMX_PREEMPTION_TIMER)
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, preemption_timer_ticks());
 
-	/* HLT (25.6.2): a Multiboot guest that halts is parked by us (it gets
-	 * no interrupts it asked for); a Linux guest halts in guest mode,
-	 * woken by its own timer and IPIs, so an idle Linux CPU makes no exits. */
-	cpu = (v->part->cfg->format == FORMAT_LINUX ? 0 : CPU_BASED_HLT_EXITING) |
+	cpu = CPU_BASED_HLT_EXITING |     /* a halt is ours to decide on (exit.c, handle_hlt) */
 	      CPU_BASED_MWAIT_EXITING |   /* hidden in CPUID; #UD like a CPU without it */
 	      CPU_BASED_MONITOR_EXITING | /* likewise */
 	      CPU_BASED_USE_IO_BITMAPS |  /* only the virtual UART's ports are ours (25.6.4) */
