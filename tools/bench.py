@@ -281,13 +281,15 @@ def run_linux_idle(emu_name):
         console.expect(r"linux vcpu 1", timeout=120)
         t0 = uptime(console)
         console.expect(pexpect.TIMEOUT, timeout=LINUX_IDLE_S)
-        console.send("stats linux\r")
+        # The whole answer: `stats`, then `version` as an end marker.
+        console.send("stats linux\rversion\r")
+        console.expect(r"Tessera \d+\.\d+\.\d+, ", timeout=120)
+        text = console.before
         reasons, total = {}, 0
-        for _ in range(2):  # one block per vCPU
-            console.expect(r"linux vcpu \d \(cpu \d+\): (\d+) exits\r?\n((?:  [^\r\n]+\r?\n)*)",
-                           timeout=120)
-            total += int(console.match.group(1))
-            for line in console.match.group(2).splitlines():
+        for m in re.finditer(r"linux vcpu \d \(cpu \d+\): (\d+) exits\r?\n((?:  [^\r\n]+\r?\n)*)",
+                             text):
+            total += int(m.group(1))
+            for line in m.group(2).splitlines():
                 reason, _, n = line.strip().rpartition(" ")
                 reasons[reason.strip()] = reasons.get(reason.strip(), 0) + int(n)
         t1 = uptime(console)

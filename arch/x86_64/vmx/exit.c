@@ -219,11 +219,28 @@ static int irq_highest_pending(const struct vmx_vcpu *vv)
  * exception, or one whose delivery an exit interrupted) goes first; then
  * the local APIC's vectors, highest first; then the virtual PIC's (hv/,
  * vcpu_virq_ack), which the guest ends at the PIC, not at its APIC. */
+static void set_window_exiting(struct vmx_vcpu *vv, bool on)
+{
+	u32 cpu;
+
+	if (vv->window_exiting == on)
+		return; /* the common case: no VMCS access at all */
+	cpu = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+	cpu = on ? cpu | CPU_BASED_INTR_WINDOW_EXITING : cpu & ~CPU_BASED_INTR_WINDOW_EXITING;
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, cpu);
+	vv->window_exiting = on;
+}
+
 static void irq_inject_pending(struct vcpu *v, struct vmx_vcpu *vv)
 {
-	u32 cpu = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
 	int vector = irq_highest_pending(vv);
-	bool can = (vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) &&
+	bool can;
+
+	if (vector < 0 && !vcpu_virq_waiting(v)) {
+		set_window_exiting(vv, false); /* nothing for the guest: no VMCS reads */
+		return;
+	}
+	can = (vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) &&
 		   !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & BLOCKING_STI_MOVSS) &&
 		   !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) && !vv->ntemp;
 
@@ -243,11 +260,7 @@ static void irq_inject_pending(struct vcpu *v, struct vmx_vcpu *vv)
 	}
 	/* Still one waiting: exit as soon as the guest can take it (or when
 	 * it halts, handle_hlt). */
-	if (irq_highest_pending(vv) >= 0 || vcpu_virq_waiting(v))
-		cpu |= CPU_BASED_INTR_WINDOW_EXITING;
-	else
-		cpu &= ~CPU_BASED_INTR_WINDOW_EXITING;
-	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, cpu);
+	set_window_exiting(vv, irq_highest_pending(vv) >= 0 || vcpu_virq_waiting(v));
 }
 
 /* An exit that interrupted the delivery of an event through the guest's
@@ -847,6 +860,7 @@ void arch_vcpu_run(struct vcpu *v)
 	vmcs_setup(v);
 	lapic_reset_for_guest();
 	memset(vv->pending_irq, 0, sizeof(vv->pending_irq));
+	vv->window_exiting = false; /* vmcs_setup() left the control clear */
 	vv->guest_mtrr_def_type = rdmsr(MSR_IA32_MTRR_DEF_TYPE);
 	while (!vcpu_must_leave(v)) {
 		u32 reason, basic;

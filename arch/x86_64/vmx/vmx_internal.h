@@ -29,6 +29,7 @@ struct vmx_vcpu {
 	/* Interrupts that arrived for the guest and wait until it can take
 	 * them (RFLAGS.IF set, no STI/MOV SS shadow): one bit per vector. */
 	u64 pending_irq[4];
+	bool window_exiting; /* CPU_BASED_INTR_WINDOW_EXITING as last written */
 	u64 guest_mtrr_def_type; /* the guest's own IA32_MTRR_DEF_TYPE (msr.c) */
 };
 
