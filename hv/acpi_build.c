@@ -6,8 +6,10 @@
  * All references are to ACPI 6.5. Layout in the buffer, each table 8-byte
  * aligned and the RSDP first (so at buf_gpa, 16-byte aligned, 5.2.5.1):
  *
- *   RSDP | XSDT | FADT | DSDT | MADT | RSDT (only when it can point at
- *                                            everything: below 4 GiB)
+ *   RSDP | XSDT | FADT | FACS | DSDT | MADT | RSDT (only when it can point
+ *                                                   at everything: below 4 GiB)
+ *
+ * (the FACS 64-byte aligned, 5.2.10).
  *
  * The tables are written in place through packed structures (alignment 1,
  * so any buffer offset is fine) after the whole area has been zeroed: every
@@ -41,6 +43,7 @@ STATIC_ASSERT(sizeof(struct acpi_gas) == 12, "ACPI 6.5 5.2.3.2");
 
 #define GAS_SPACE_SYSTEM_IO 1
 #define GAS_ACCESS_BYTE 1
+#define GAS_ACCESS_WORD 2
 
 /* 5.2.8: XSDT = header + 64-bit table addresses; 5.2.7: RSDT, 32-bit. */
 #define XSDT_NENTRIES 2 /* FADT, MADT */
@@ -48,7 +51,7 @@ STATIC_ASSERT(sizeof(struct acpi_gas) == 12, "ACPI 6.5 5.2.3.2");
 /* 5.2.9, Table 5.9: FADT Format, revision 6 (ACPI 6.0 and later). */
 struct acpi_fadt {
 	struct acpi_sdt_header h; /* "FACP" */
-	u32 firmware_ctrl;        /* FACS: none (5.2.10, hardware-reduced) */
+	u32 firmware_ctrl;        /* FACS */
 	u32 dsdt;
 	u8 reserved0;
 	u8 preferred_pm_profile;
@@ -104,7 +107,7 @@ STATIC_ASSERT(offsetof(struct acpi_fadt, hypervisor_vendor) == 268, "FADT hyperv
  * driver, and every IPI names one APIC ID, which the hypervisor checks
  * against the partition's CPUs. */
 #define FADT_FORCE_APIC_PHYSICAL_DESTINATION_MODE (1u << 19)
-#define FADT_HW_REDUCED_ACPI (1u << 20) /* 4.1: no fixed hardware at all */
+/* Bit 20, HW_REDUCED_ACPI, stays clear: see tessera/acpi_build.h. */
 
 /* 5.2.9.3, Table 5.11: IA-PC Boot Architecture Flags. Bit 0
  * LEGACY_DEVICES and bit 1 8042 stay clear: there are none. */
@@ -121,13 +124,36 @@ STATIC_ASSERT(offsetof(struct acpi_fadt, hypervisor_vendor) == 268, "FADT hyperv
 struct acpi_madt {
 	struct acpi_sdt_header h; /* "APIC" */
 	u32 lapic_addr;
-	u32 flags; /* bit 0 PCAT_COMPAT: clear, the partition has no 8259 */
+	u32 flags;
 } __packed;
 STATIC_ASSERT(sizeof(struct acpi_madt) == 44, "ACPI 6.5 5.2.12");
 
 #define MADT_REVISION 5 /* as ACPI 6.3 numbers it; later revisions add
 			  * structures this table does not use */
 #define MADT_LAPIC_ADDR 0xfee00000u
+#define MADT_PCAT_COMPAT (1u << 0) /* Table 5.19: a dual 8259 is present too */
+
+/* 5.2.10, Table 5.14: FACS, version 2. No checksum; 64-byte aligned. The
+ * waking vectors stay 0 (no S1-S4 here); the global lock starts free. */
+struct acpi_facs {
+	char signature[4]; /* "FACS" */
+	u32 length;        /* 64 */
+	u32 hardware_signature;
+	u32 firmware_waking_vector;
+	u32 global_lock;
+	u32 flags;
+	u64 x_firmware_waking_vector;
+	u8 version;
+	u8 reserved0[3];
+	u32 ospm_flags;
+	u8 reserved1[24];
+} __packed;
+STATIC_ASSERT(sizeof(struct acpi_facs) == 64, "ACPI 6.5 Table 5.14");
+STATIC_ASSERT(offsetof(struct acpi_facs, version) == 32, "FACS Version");
+
+#define FACS_LEN 64
+#define FACS_ALIGN 64
+#define FACS_VERSION 2
 
 /* 5.2.12.2: Processor Local APIC Structure. */
 struct madt_lapic {
@@ -169,7 +195,7 @@ static bool cpu_needs_x2apic(u32 apic_id, unsigned uid)
 /*
  * 5.2.11.1 DSDT: the definition block holds \_S5 (7.4.2, "\_Sx
  * System States"; 7.4.2.6 S5 Soft Off), so that OSPM finds the S5 sleep
- * type to write to SLEEP_CONTROL_REG. Hand-encoded AML (chapter 20):
+ * type to write to PM1a_CNT. Hand-encoded AML (chapter 20):
  *
  *   Name (_S5, Package () { 5, 5, 0, 0 })   (SLP_TYPa, SLP_TYPb, reserved)
  *
@@ -180,49 +206,53 @@ static bool cpu_needs_x2apic(u32 apic_id, unsigned uid)
  *                itself + NumElements + the 6 element bytes
  *   04           NumElements
  *   0A 05        BytePrefix (20.2.3) 5: SLP_TYPa
- *   0A 05        BytePrefix 5: SLP_TYPb (unused when hardware-reduced)
+ *   0A 05        BytePrefix 5: SLP_TYPb (there is no PM1b block)
  *   00 00        ZeroOp, ZeroOp: reserved
  */
 /*
- * And the serial port, as an ACPI device without an interrupt: with
- * HW_REDUCED_ACPI Linux uses no legacy PIC at all, so the UART's usual
- * IRQ 4 has no controller and opening ttyS0 would fail; described here
- * with only its I/O range, Linux's 8250 PNP driver takes the port over
- * with IRQ 0 and polls it.
+ * And the serial port, as an ACPI device with the PC's COM1 resources:
+ * ports 0x3F8-0x3FF and IRQ 4, which Linux's 8250 PNP driver takes; the
+ * interrupt reaches Linux through the legacy PIC (hv/vpic.c).
  *
  *   Scope (\_SB) {
  *     Device (COM1) {
  *       Name (_HID, EisaId ("PNP0501"))   16550-compatible UART
  *       Name (_UID, One)
- *       Name (_CRS, ResourceTemplate () { IO (Decode16, 0x3F8, 0x3F8, 1, 8) })
+ *       Name (_CRS, ResourceTemplate () {
+ *         IO (Decode16, 0x3F8, 0x3F8, 1, 8)
+ *         IRQNoFlags () { 4 }
+ *       })
  *     }
  *   }
  *
- *   10 30 5C 5F 53 42 5F   ScopeOp, PkgLength 48, "\_SB_" (20.2.5.1)
- *   5B 82 28 43 4F 4D 31   DeviceOp (20.2.5.2), PkgLength 40, "COM1"
+ *   10 33 5C 5F 53 42 5F   ScopeOp, PkgLength 51, "\_SB_" (20.2.5.1)
+ *   5B 82 2B 43 4F 4D 31   DeviceOp (20.2.5.2), PkgLength 43, "COM1"
  *   08 5F 48 49 44 0C 41 D0 05 01   Name _HID, DWordConst 0x0105D041
  *                          (EISA ID "PNP0501", 6.1.5)
  *   08 5F 55 49 44 01      Name _UID, OneOp
- *   08 5F 43 52 53 11 0D 0A 0A   Name _CRS, BufferOp, PkgLength 13,
- *                          BufferSize 10 (19.3.3 / 6.4.2.5):
- *   47 01 F8 03 F8 03 01 08   I/O port descriptor: 16-bit decode, min =
- *                          max = 0x3F8, alignment 1, length 8
+ *   08 5F 43 52 53 11 10 0A 0D   Name _CRS, BufferOp, PkgLength 16,
+ *                          BufferSize 13 (19.3.3 / 6.4.2):
+ *   47 01 F8 03 F8 03 01 08   I/O port descriptor (6.4.2.5): 16-bit
+ *                          decode, min = max = 0x3F8, alignment 1, length 8
+ *   22 10 00               IRQ descriptor (6.4.2.1), 2-byte form: mask
+ *                          bit 4; high true, edge triggered, not shared
  *   79 00                  End Tag (6.4.2.9), checksum 0: "no checksum"
  */
 static const u8 dsdt_aml[] = {
 	0x08, '_', 'S', '5', '_',
 	0x12, 0x08, 0x04,
 	0x0a, GUEST_ACPI_S5_SLP_TYP, 0x0a, GUEST_ACPI_S5_SLP_TYP, 0x00, 0x00,
-	0x10, 0x30, '\\', '_', 'S', 'B', '_',
-	0x5b, 0x82, 0x28, 'C', 'O', 'M', '1',
+	0x10, 0x33, '\\', '_', 'S', 'B', '_',
+	0x5b, 0x82, 0x2b, 'C', 'O', 'M', '1',
 	0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01,
 	0x08, '_', 'U', 'I', 'D', 0x01,
-	0x08, '_', 'C', 'R', 'S', 0x11, 0x0d, 0x0a, 0x0a,
+	0x08, '_', 'C', 'R', 'S', 0x11, 0x10, 0x0a, 0x0d,
 	0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08,
+	0x22, 0x10, 0x00,
 	0x79, 0x00,
 };
-STATIC_ASSERT(sizeof(dsdt_aml) == 14 + 49, "_S5 (14 bytes) and the COM1 scope (49)");
-/* 4.8.3.7: SLP_TYP is a 3-bit field of the sleep control register. */
+STATIC_ASSERT(sizeof(dsdt_aml) == 14 + 52, "_S5 (14 bytes) and the COM1 scope (52)");
+/* 4.8.3.2.1: SLP_TYP is a 3-bit field of PM1_CNT. */
 STATIC_ASSERT(GUEST_ACPI_S5_SLP_TYP <= 7, "SLP_TYP is 3 bits");
 /* 5.2.11.1: revision 2 and up means 64-bit AML integers. */
 #define DSDT_REVISION 2
@@ -238,14 +268,15 @@ STATIC_ASSERT(GUEST_ACPI_S5_SLP_TYP <= 7, "SLP_TYP is 3 bits");
 /* The worst case (every CPU an x2APIC entry, every table padded to
  * TABLE_ALIGN) must fit in the page the hypervisor gives the tables. */
 #define ACPI_BUILD_MAX_LEN                                                                         \
-	(sizeof(struct acpi_rsdp) + XSDT_LEN + FADT_LEN + DSDT_LEN + sizeof(struct acpi_madt) +    \
-	 MAX_CPUS * sizeof(struct madt_x2apic) + RSDT_LEN + 6 * TABLE_ALIGN)
+	(sizeof(struct acpi_rsdp) + XSDT_LEN + FADT_LEN + FACS_LEN + FACS_ALIGN + DSDT_LEN +       \
+	 sizeof(struct acpi_madt) + MAX_CPUS * sizeof(struct madt_x2apic) + RSDT_LEN +             \
+	 6 * TABLE_ALIGN)
 STATIC_ASSERT(ACPI_BUILD_MAX_LEN <= GUEST_ACPI_TABLES_SIZE, "guest ACPI tables outgrow their page");
 
 /* ---------------------------------------------------------------- building */
 
 struct layout {
-	size_t xsdt, fadt, dsdt, madt, rsdt, end; /* offsets; the RSDP is at 0 */
+	size_t xsdt, fadt, facs, dsdt, madt, rsdt, end; /* offsets; the RSDP is at 0 */
 	size_t madt_len;
 	bool has_rsdt;
 };
@@ -266,7 +297,9 @@ static bool layout_plan(struct layout *l, gpa_t buf_gpa, size_t bufsize,
 {
 	l->xsdt = ALIGN_UP(sizeof(struct acpi_rsdp), TABLE_ALIGN);
 	l->fadt = ALIGN_UP(l->xsdt + XSDT_LEN, TABLE_ALIGN);
-	l->dsdt = ALIGN_UP(l->fadt + FADT_LEN, TABLE_ALIGN);
+	/* 5.2.10: the FACS is 64-byte aligned (buf_gpa is, see below). */
+	l->facs = ALIGN_UP(l->fadt + FADT_LEN, FACS_ALIGN);
+	l->dsdt = ALIGN_UP(l->facs + FACS_LEN, TABLE_ALIGN);
 	l->madt = ALIGN_UP(l->dsdt + DSDT_LEN, TABLE_ALIGN);
 	l->madt_len = madt_len(cpus, ncpus);
 	l->rsdt = ALIGN_UP(l->madt + l->madt_len, TABLE_ALIGN);
@@ -309,15 +342,15 @@ static void sdt_finish(struct acpi_sdt_header *h, const char sig[4], size_t len,
 	h->checksum = (u8)-sum8(h, len);
 }
 
-/* 5.2.3.2: an 8-bit register at an I/O port ("register" form: offset 0,
- * width a power of two, as OSPM expects in the FADT). */
-static struct acpi_gas gas_io8(u16 port)
+/* 5.2.3.2: a register at an I/O port ("register" form: offset 0, width
+ * a power of two, as OSPM expects in the FADT). */
+static struct acpi_gas gas_io(u16 port, u8 bits, u8 access_size)
 {
 	return (struct acpi_gas){
 		.space_id = GAS_SPACE_SYSTEM_IO,
-		.bit_width = 8,
+		.bit_width = bits,
 		.bit_offset = 0,
-		.access_size = GAS_ACCESS_BYTE,
+		.access_size = access_size,
 		.address = port,
 	};
 }
@@ -328,45 +361,66 @@ static void build_dsdt(u8 *t)
 	sdt_finish((struct acpi_sdt_header *)t, "DSDT", DSDT_LEN, DSDT_REVISION);
 }
 
+/* 5.2.10 FACS: the global lock's home (5.2.10.1), which OSPM uses once
+ * it sees PM1_EN.GBL_EN stick (tessera/acpi_pm.h). */
+static void build_facs(u8 *t)
+{
+	struct acpi_facs *f = (struct acpi_facs *)t;
+
+	memcpy(f->signature, "FACS", 4);
+	f->length = FACS_LEN;
+	f->version = FACS_VERSION;
+}
+
 /*
- * 5.2.9 FADT, hardware-reduced (4.1): every fixed-hardware field (SMI_CMD,
- * PM1/PM2/PM_TMR/GPE blocks and their X_ forms, FACS) stays zero; OSPM
- * ignores them when HW_REDUCED_ACPI is set. What remains: the DSDT, the
- * reset register (4.8.3.6) and the sleep control/status registers (4.8.3.7).
+ * 5.2.9 FADT of a PC without most of the fixed hardware: the PM1a event
+ * and control blocks (4.8.3.1-2), the reset register (4.8.3.6), the SCI on
+ * the PIC's IRQ 9, and zeros for the rest: no SMI_CMD (always in ACPI
+ * mode, 4.8.2.1), no PM1b or PM2 block, no PM timer, no GPE blocks, and no
+ * sleep control/status registers (those are for hardware-reduced systems).
  */
-static void build_fadt(u8 *t, gpa_t dsdt_gpa)
+static void build_fadt(u8 *t, gpa_t facs_gpa, gpa_t dsdt_gpa)
 {
 	struct acpi_fadt *f = (struct acpi_fadt *)t;
 
-	/* Both DSDT pointers, equal, when the 32-bit one can hold it:
-	 * OSPM prefers X_DSDT (5.2.9, Table 5.9). */
+	/* Both FACS and DSDT pointers, equal, when the 32-bit ones can hold
+	 * them: OSPM prefers the X_ forms (5.2.9, Table 5.9). */
+	f->firmware_ctrl = facs_gpa <= 0xffffffffull ? (u32)facs_gpa : 0;
+	f->x_firmware_ctrl = facs_gpa;
 	f->dsdt = dsdt_gpa <= 0xffffffffull ? (u32)dsdt_gpa : 0;
 	f->x_dsdt = dsdt_gpa;
 	f->preferred_pm_profile = 0; /* 5.2.9.1: unspecified */
-	f->sci_int = 0;              /* no SCI: nothing raises one */
+	f->sci_int = GUEST_ACPI_SCI_IRQ;
+	f->pm1a_evt_blk = GUEST_ACPI_PM1A_EVT_PORT;
+	f->pm1a_cnt_blk = GUEST_ACPI_PM1A_CNT_PORT;
+	f->pm1_evt_len = GUEST_ACPI_PM1_EVT_LEN;
+	f->pm1_cnt_len = GUEST_ACPI_PM1_CNT_LEN;
+	f->x_pm1a_evt_blk =
+		gas_io(GUEST_ACPI_PM1A_EVT_PORT, 8 * GUEST_ACPI_PM1_EVT_LEN, GAS_ACCESS_WORD);
+	f->x_pm1a_cnt_blk =
+		gas_io(GUEST_ACPI_PM1A_CNT_PORT, 8 * GUEST_ACPI_PM1_CNT_LEN, GAS_ACCESS_WORD);
 	f->p_lvl2_lat = FADT_NO_C2;
 	f->p_lvl3_lat = FADT_NO_C3;
 	f->iapc_boot_arch = IAPC_VGA_NOT_PRESENT | IAPC_CMOS_RTC_NOT_PRESENT;
 	f->flags = FADT_WBINVD | FADT_PWR_BUTTON | FADT_SLP_BUTTON | FADT_RESET_REG_SUP |
-		   FADT_FORCE_APIC_PHYSICAL_DESTINATION_MODE | FADT_HW_REDUCED_ACPI;
-	f->reset_reg = gas_io8(GUEST_ACPI_RESET_PORT);
+		   FADT_FORCE_APIC_PHYSICAL_DESTINATION_MODE;
+	f->reset_reg = gas_io(GUEST_ACPI_RESET_PORT, 8, GAS_ACCESS_BYTE);
 	f->reset_value = GUEST_ACPI_RESET_VALUE;
 	f->minor_version = FADT_MINOR_VERSION;
-	f->sleep_control_reg = gas_io8(GUEST_ACPI_SLEEP_CTRL_PORT);
-	f->sleep_status_reg = gas_io8(GUEST_ACPI_SLEEP_STATUS_PORT);
 	memcpy(f->hypervisor_vendor, "TESSERA ", 8);
 	sdt_finish(&f->h, "FACP", FADT_LEN, FADT_REVISION);
 }
 
 /* 5.2.12 MADT: one enabled entry per CPU, UID = index, in the given order.
- * No I/O APIC structures: the partition has no I/O APIC. */
+ * No I/O APIC structures: the partition has no I/O APIC; its PIC is the
+ * 8259 pair (PCAT_COMPAT), to which the MADT gives no structure. */
 static void build_madt(u8 *t, size_t len, const struct acpi_build_cpu *cpus, unsigned ncpus)
 {
 	struct acpi_madt *m = (struct acpi_madt *)t;
 	u8 *e = t + sizeof(*m);
 
 	m->lapic_addr = MADT_LAPIC_ADDR;
-	m->flags = 0;
+	m->flags = MADT_PCAT_COMPAT;
 	for (unsigned i = 0; i < ncpus; i++) {
 		if (cpu_needs_x2apic(cpus[i].apic_id, i)) {
 			struct madt_x2apic *x = (struct madt_x2apic *)e;
@@ -435,7 +489,7 @@ size_t acpi_build_tables(void *buf, gpa_t buf_gpa, size_t bufsize,
 
 	if (rsdp_gpa)
 		*rsdp_gpa = 0;
-	if (!buf || !cpus || ncpus == 0 || ncpus > MAX_CPUS)
+	if (!buf || !cpus || ncpus == 0 || ncpus > MAX_CPUS || buf_gpa % FACS_ALIGN)
 		return 0;
 	if (!layout_plan(&l, buf_gpa, bufsize, cpus, ncpus))
 		return 0;
@@ -444,7 +498,8 @@ size_t acpi_build_tables(void *buf, gpa_t buf_gpa, size_t bufsize,
 	/* Referenced tables first: each pointer's target is final (checksum
 	 * included) before the table that points at it is summed. */
 	build_dsdt(b + l.dsdt);
-	build_fadt(b + l.fadt, buf_gpa + l.dsdt);
+	build_facs(b + l.facs);
+	build_fadt(b + l.fadt, buf_gpa + l.facs, buf_gpa + l.dsdt);
 	build_madt(b + l.madt, l.madt_len, cpus, ncpus);
 	build_root(b + l.xsdt, "XSDT", 8, buf_gpa + l.fadt, buf_gpa + l.madt);
 	if (l.has_rsdt)
@@ -454,14 +509,4 @@ size_t acpi_build_tables(void *buf, gpa_t buf_gpa, size_t bufsize,
 	if (rsdp_gpa)
 		*rsdp_gpa = buf_gpa;
 	return l.end;
-}
-
-bool acpi_sleep_ctrl_decode(u8 value, unsigned *slp_typ)
-{
-	/* 4.8.3.7: writing SLP_EN = 1 starts the transition to SLP_TYP;
-	 * a write without it changes nothing. */
-	if (!(value & ACPI_SLEEP_CTRL_SLP_EN))
-		return false;
-	*slp_typ = (value & ACPI_SLEEP_CTRL_SLP_TYP_MASK) >> ACPI_SLEEP_CTRL_SLP_TYP_SHIFT;
-	return true;
 }

@@ -3,6 +3,7 @@
  * I/O ports they get (tessera/linux_guest.h, docs/linux-guests.md).
  */
 #include <tessera/acpi_build.h>
+#include <tessera/acpi_pm.h>
 #include <tessera/linux_boot.h>
 #include <tessera/format.h>
 #include <tessera/linux_guest.h>
@@ -61,29 +62,25 @@ bool linux_guest_load(struct partition *p, const void *kernel, size_t ksize,
 void linux_guest_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value)
 {
 	struct partition *p = v->part;
-	unsigned slp_typ;
+	enum acpi_pm_action act;
+	unsigned slp_typ = 0;
 
-	switch (port) {
-	case GUEST_ACPI_SLEEP_CTRL_PORT:
-		if (write && size == 1 && acpi_sleep_ctrl_decode((u8)*value, &slp_typ)) {
-			if (slp_typ == GUEST_ACPI_S5_SLP_TYP)
-				partition_poweroff(p);
-			else
-				partition_report(p, "sleep state with SLP_TYP %u is not supported",
-						 slp_typ);
-		}
-		if (!write)
-			*value = 0;
+	spin_lock(&p->lock);
+	act = acpi_pm_io(&p->pm, port, size, write, value, &slp_typ);
+	spin_unlock(&p->lock);
+	switch (act) {
+	case ACPI_PM_NOT_MINE:
+		break;
+	case ACPI_PM_SLEEP:
+		if (slp_typ == GUEST_ACPI_S5_SLP_TYP)
+			partition_poweroff(p);
+		else
+			partition_report(p, "sleep state with SLP_TYP %u is not supported", slp_typ);
 		return;
-	case GUEST_ACPI_SLEEP_STATUS_PORT:
-		if (!write)
-			*value = 0; /* WAK_STS never set: nothing wakes a partition from sleep */
+	case ACPI_PM_RESET:
+		partition_reboot(p);
 		return;
-	case GUEST_ACPI_RESET_PORT:
-		if (write && (u8)*value == GUEST_ACPI_RESET_VALUE)
-			partition_reboot(p);
-		if (!write)
-			*value = 0;
+	case ACPI_PM_NONE:
 		return;
 	}
 	if (!write)

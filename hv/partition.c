@@ -244,6 +244,7 @@ bool partition_start(struct partition *p)
 	vuart_reset(&p->uart);
 	vpic_init(&p->pic);
 	p->virq = false;
+	acpi_pm_reset(&p->pm);
 	spin_unlock(&p->lock);
 	lineout_flush(&p->out);
 	if (!load_kernel(p))

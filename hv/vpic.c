@@ -25,11 +25,13 @@ void vpic_init(struct vpic *p)
 bool vpic_owns_port(u16 port)
 {
 	return port == VPIC_MASTER_CMD || port == VPIC_MASTER_DATA || port == VPIC_SLAVE_CMD ||
-	       port == VPIC_SLAVE_DATA;
+	       port == VPIC_SLAVE_DATA || port == VPIC_ELCR_MASTER || port == VPIC_ELCR_SLAVE;
 }
 
 static struct vpic_chip *chip_of(struct vpic *p, u16 port)
 {
+	if (port == VPIC_ELCR_MASTER || port == VPIC_ELCR_SLAVE)
+		return port == VPIC_ELCR_SLAVE ? &p->slave : &p->master;
 	return (port & 0xf0) == 0xa0 ? &p->slave : &p->master;
 }
 
@@ -37,6 +39,8 @@ u8 vpic_read(struct vpic *p, u16 port)
 {
 	struct vpic_chip *c = chip_of(p, port);
 
+	if (port == VPIC_ELCR_MASTER || port == VPIC_ELCR_SLAVE)
+		return c->elcr;
 	if (port & 1)
 		return c->imr; /* OCW1 reads back */
 	return c->read_isr ? c->isr : c->irr;
@@ -102,6 +106,12 @@ void vpic_write(struct vpic *p, u16 port, u8 value)
 {
 	struct vpic_chip *c = chip_of(p, port);
 
+	if (port == VPIC_ELCR_MASTER || port == VPIC_ELCR_SLAVE) {
+		/* Takes effect at the next change of an input (vpic_set_irq). */
+		c->elcr = value & (u8)~(port == VPIC_ELCR_MASTER ? VPIC_ELCR_MASTER_FIXED
+								: VPIC_ELCR_SLAVE_FIXED);
+		return;
+	}
 	if (port & 1)
 		write_data(c, value);
 	else
@@ -115,6 +125,13 @@ void vpic_set_irq(struct vpic *p, unsigned irq, bool level)
 
 	if (irq > 15)
 		return;
+	if (c->elcr & bit) {
+		/* Level triggered: a request for as long as the line is high,
+		 * taken again after each acknowledge while it stays high. */
+		c->lines = level ? (u8)(c->lines | bit) : (u8)(c->lines & ~bit);
+		c->irr = level ? (u8)(c->irr | bit) : (u8)(c->irr & ~bit);
+		return;
+	}
 	if (level && !(c->lines & bit))
 		c->irr |= bit; /* edge triggered: the rising edge requests */
 	if (level) {
@@ -185,7 +202,10 @@ int vpic_pending(const struct vpic *p)
 
 static void take(struct vpic_chip *c, int irq)
 {
-	c->irr &= (u8)~(1u << irq);
+	/* A level input still high keeps requesting; in-service blocks it
+	 * until the EOI. */
+	if (!(c->elcr & c->lines & (1u << irq)))
+		c->irr &= (u8)~(1u << irq);
 	if (!c->auto_eoi)
 		c->isr |= (u8)(1u << irq);
 }

@@ -45,15 +45,16 @@ class Booted:
         self.console.expect(pattern, timeout=timeout or self.timeout)
         return self.console.match
 
-    def wait_output(self, pattern, timeout=None):
-        """Wait until a regex matches anywhere in the output so far (for
-        messages that may come before or after the ones expect() reads)."""
+    def wait_output(self, pattern, timeout=None, since=0):
+        """Wait until a regex matches anywhere in the output so far, or
+        after offset `since` of it (for messages that may come before or
+        after the ones expect() reads)."""
         import re
         import time
         import pexpect
         end = time.time() + (timeout or self.timeout)
         while time.time() < end:
-            m = re.search(pattern, self.output())
+            m = re.search(pattern, self.output()[since:])
             if m:
                 return m
             self.console.expect([pexpect.TIMEOUT, pexpect.EOF], timeout=1)

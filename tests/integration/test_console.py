@@ -25,6 +25,15 @@ def mem_free(b):
     return int(m.group(1)), int(m.group(2))
 
 
+def attach_echo(b, text):
+    """Attach to the `echo` partition, type a line, see it echoed, detach."""
+    command(b, "attach echo", r"\[attached to echo; Ctrl-\] detaches")
+    b.console.send(text + "\r")
+    b.expect(f"echo: got '{text}'")
+    b.console.send("\x1d")
+    b.expect(r"\[detached from echo\]")
+
+
 def test_console(boot):
     b = boot("bochs", cpus=4, mem=256, config="tests/configs/console.cfg")
     b.expect(r"tessera: console ready")
@@ -67,11 +76,7 @@ def test_console(boot):
     command(b, "mute flood", PROMPT)
 
     # attach: type to the guest, get its echo, detach.
-    command(b, "attach echo", r"\[attached to echo; Ctrl-\] detaches")
-    b.console.send("hi there\r")
-    b.expect(r"echo: got 'hi there'")
-    b.console.send("\x1d")
-    b.expect(r"\[detached from echo\]")
+    attach_echo(b, "hi there")
 
     # restart 20 times: the memory summary does not change.
     command(b, "stop crash", r"crash")
@@ -119,11 +124,7 @@ def test_console_without_a_kept_cpu(boot):
     b.expect(r"rip=0000000000[0-9a-f]{6} rsp=")
 
     # attach to the partition on the other CPU.
-    command(b, "attach echo", r"\[attached to echo; Ctrl-\] detaches")
-    b.console.send("shared\r")
-    b.expect(r"echo: got 'shared'")
-    b.console.send("\x1d")
-    b.expect(r"\[detached from echo\]")
+    attach_echo(b, "shared")
 
     # stop, start and restart the partition on the console's own CPU.
     command(b, "stop spin", r"partition spin stopped")

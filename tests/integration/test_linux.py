@@ -1,8 +1,8 @@
 """Step 4: an unmodified Debian cloud kernel with a busybox initramfs
 (tools/linux-guest.py) in a partition of 2 CPUs and 256 MiB, beside a
 bare-metal partition, under Bochs: it boots, sees its CPUs and memory, the
-console reaches its shell, and it powers off through ACPI. Slow:
-Linux takes minutes there."""
+console reaches its shell, it reboots and powers off through ACPI.
+Slow: Linux takes minutes there."""
 import re
 
 import pexpect
@@ -32,14 +32,36 @@ def test_linux_partition(boot):
     parts = listing(b)
     assert parts["linux"]["state"] == "RUNNING" and parts["hello"]["state"] == "RUNNING"
 
-    # The console reaches the Linux shell through the virtual UART
-    # (receive interrupts through the virtual PIC).
+    # The console reaches the Linux shell through the virtual UART.
     b.wait_output(r"\[linux\] linux: shell on the console", timeout=LINUX_TIMEOUT)
     command(b, "attach linux", r"\[attached to linux; Ctrl-\] detaches")
     b.console.send("\r")
     b.expect(r"linux# ", timeout=LINUX_TIMEOUT)
     b.console.send("echo sum=$((6*7)) cpus=$(nproc)\r")
     b.expect(r"sum=42 cpus=2", timeout=LINUX_TIMEOUT)
+    # ttyS0 has its interrupt (IRQ 4 through the PIC), so Linux does not
+    # poll the port.
+    b.console.send("grep ttyS0 /proc/interrupts\r")
+    b.expect(r"4:\s+\d+\s+\d+\s+XT-PIC\s+ttyS0", timeout=LINUX_TIMEOUT)
+
+    # reboot inside Linux restarts that partition (ACPI reset register),
+    # from the pristine images; hello runs on.
+    mark = len(b.output())
+    b.console.send("reboot -f\r")
+    b.console.send("\x1d")
+    b.expect(r"\[detached from linux\]")
+    b.wait_output(r"tessera: partition linux reset itself; starting it again", since=mark)
+    m = b.wait_output(r"\[linux\] LINUX-OK cpus=(\d+) memtotal=\d+ kB e820ram=(\d+) kB",
+                      timeout=LINUX_TIMEOUT, since=mark)
+    assert (int(m.group(1)), int(m.group(2))) == (2, E820_RAM_KIB)
+    b.wait_output(r"\[linux\] linux: shell on the console", timeout=LINUX_TIMEOUT, since=mark)
+    parts = listing(b)
+    assert parts["linux"]["state"] == "RUNNING" and parts["hello"]["state"] == "RUNNING"
+    mark = len(b.output())
+    b.wait_output(r"\[hello\] hello: tick \d+", since=mark)
+    command(b, "attach linux", r"\[attached to linux; Ctrl-\] detaches")
+    b.console.send("\r")
+    b.expect(r"linux# ", timeout=LINUX_TIMEOUT)
 
     # poweroff inside Linux stops that partition only (ACPI S5).
     b.console.send("poweroff -f\r")

@@ -7,56 +7,17 @@
 #define _GNU_SOURCE /* MAP_32BIT */
 #include "unit.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
+#include "low_guarded.h"
 
 #include <tessera/acpi.h>
 #include <tessera/diag.h>
 
 /* ------------------------------------------------------ table builders */
 
-/*
- * Tables live below 4 GiB (MAP_32BIT) so that RSDT's 32-bit entries can
- * point at them, and each ends exactly at a PROT_NONE guard page so that
- * reading one byte past a table's end faults. `slack` bytes between the
- * table and the guard let a test misalign a table on purpose.
- */
-struct low_block {
-	void *base;
-	size_t size;
-};
-static struct low_block blocks[256];
-static unsigned nblocks;
-
-static void *low_alloc_slack(size_t n, size_t slack)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	size_t data = (n + slack + pg - 1) / pg * pg;
-	u8 *base;
-
-	base = mmap(NULL, data + pg, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
-	assert_true(base != MAP_FAILED);
-	assert_true((uintptr_t)base + data + pg <= 0x100000000ull);
-	assert_int_equal(mprotect(base + data, pg, PROT_NONE), 0);
-	assert_true(nblocks < sizeof(blocks) / sizeof(blocks[0]));
-	blocks[nblocks++] = (struct low_block){ base, data + pg };
-	return base + data - slack - n;
-}
-
+/* Every table ends at a guard page, below 4 GiB (low_guarded.h). */
 static void *tzalloc(size_t n)
 {
-	return low_alloc_slack(n, 0);
-}
-
-static int free_all(void **state)
-{
-	(void)state;
-	while (nblocks) {
-		nblocks--;
-		munmap(blocks[nblocks].base, blocks[nblocks].size);
-	}
-	return 0;
+	return low_guarded(n, 0);
 }
 
 static u8 sum8(const void *p, size_t n)
@@ -278,7 +239,7 @@ static void test_find_via_xsdt(void **state)
 	const struct acpi_sdt_header *madt = qemu_madt();
 	const struct acpi_sdt_header *tables[] = { facp, madt };
 	struct acpi_sdt_header *x = xsdt_make(tables, 2);
-	struct acpi_sdt_header *xsdt = low_alloc_slack(x->length, 4);
+	struct acpi_sdt_header *xsdt = low_guarded(x->length, 4);
 	struct acpi_rsdp *rsdp;
 	struct diag d;
 
@@ -674,7 +635,7 @@ static void test_madt_empty(void **state)
 	assert_int_equal(m.ncpus, 0);
 }
 
-#define T(f) cmocka_unit_test_teardown(f, free_all)
+#define T(f) cmocka_unit_test_teardown(f, low_guarded_free_all)
 
 int main(void)
 {

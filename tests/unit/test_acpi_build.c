@@ -12,8 +12,7 @@
 #define _GNU_SOURCE /* MAP_32BIT */
 #include "unit.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
+#include "low_guarded.h"
 
 #include <tessera/acpi.h>
 #include <tessera/acpi_build.h>
@@ -22,56 +21,36 @@
 #define PAGE 4096u
 
 /* The numbers the hypervisor's I/O trap handlers and Linux agree on. */
-_Static_assert(GUEST_ACPI_SLEEP_CTRL_PORT == 0x600 && GUEST_ACPI_SLEEP_STATUS_PORT == 0x601 &&
-		       GUEST_ACPI_RESET_PORT == 0x602 && GUEST_ACPI_RESET_VALUE == 1 &&
-		       GUEST_ACPI_S5_SLP_TYP == 5 && GUEST_ACPI_TABLES_GPA == 0x9f000,
+_Static_assert(GUEST_ACPI_PM1A_EVT_PORT == 0x600 && GUEST_ACPI_PM1_EVT_LEN == 4 &&
+		       GUEST_ACPI_PM1A_CNT_PORT == 0x604 && GUEST_ACPI_PM1_CNT_LEN == 2 &&
+		       GUEST_ACPI_RESET_PORT == 0x608 && GUEST_ACPI_RESET_VALUE == 1 &&
+		       GUEST_ACPI_S5_SLP_TYP == 5 && GUEST_ACPI_SCI_IRQ == 9 &&
+		       GUEST_ACPI_TABLES_GPA == 0x9f000,
 	       "guest ACPI ports and values");
 
 /* Sizes for 1, 2 and 64 CPUs with local APIC entries, with the RSDT (the
  * buffer below 4 GiB) and without: RSDP 36 @0, XSDT 52 @40, FADT 276 @96,
- * DSDT 50 @376, MADT 44 + 8/CPU @432, RSDT 44 after the MADT (8-aligned). */
+ * FACS 64 @384 (64-aligned), DSDT 102 @448, MADT 44 + 8/CPU @552, RSDT 44
+ * after the MADT (8-aligned). */
 #define OFF_XSDT 40
 #define OFF_FADT 96
-#define OFF_DSDT 376
-#define OFF_MADT 480
-#define SIZE_1CPU 580
-#define SIZE_2CPU 588
-#define SIZE_64CPU 1084
-#define SIZE_1CPU_NO_RSDT 532
+#define OFF_FACS 384
+#define OFF_DSDT 448
+#define OFF_MADT 552
+#define SIZE_1CPU 652
+#define SIZE_2CPU 660
+#define SIZE_64CPU 1156
+#define SIZE_1CPU_NO_RSDT 604
 
 /* ------------------------------------------------------------ helpers */
-
-struct block {
-	void *base;
-	size_t size;
-};
-static struct block blocks[32];
-static unsigned nblocks;
 
 /* n bytes below 4 GiB, ending exactly at a guard page, filled with fill. */
 static u8 *guarded(size_t n, u8 fill)
 {
-	size_t data = (n + PAGE - 1) / PAGE * PAGE;
-	u8 *base = mmap(NULL, data + PAGE, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	u8 *p = low_guarded(n, 0);
 
-	assert_true(base != MAP_FAILED);
-	assert_true((uintptr_t)base + data + PAGE <= 0x100000000ull);
-	assert_int_equal(mprotect(base + data, PAGE, PROT_NONE), 0);
-	assert_true(nblocks < sizeof(blocks) / sizeof(blocks[0]));
-	blocks[nblocks++] = (struct block){ base, data + PAGE };
-	memset(base, fill, data);
-	return base + data - n;
-}
-
-static int free_all(void **state)
-{
-	(void)state;
-	while (nblocks) {
-		nblocks--;
-		munmap(blocks[nblocks].base, blocks[nblocks].size);
-	}
-	return 0;
+	memset(p, fill, n);
+	return p;
 }
 
 /* Little-endian field of n bytes (n <= 8) at p; tables are unaligned. */
@@ -111,11 +90,11 @@ static const u8 *find(const u8 *buf, const char *sig)
 	return (const u8 *)h;
 }
 
-/* A 12-byte Generic Address Structure (5.2.3.2): 8-bit system I/O port. */
-static void assert_gas_io8(const u8 *g, u16 port)
+/* A 12-byte Generic Address Structure (5.2.3.2): system I/O port. */
+static void assert_gas_io(const u8 *g, u16 port, u8 bits, u8 access_size)
 {
-	/* System I/O, 8 bits wide, offset 0, byte access, 64-bit address. */
-	const u8 want[12] = { 1, 8, 0, 1, (u8)port, (u8)(port >> 8) };
+	/* System I/O, bits wide, offset 0, access size, 64-bit address. */
+	const u8 want[12] = { 1, bits, 0, access_size, (u8)port, (u8)(port >> 8) };
 
 	assert_memory_equal(g, want, sizeof(want));
 }
@@ -174,28 +153,58 @@ static void test_fadt(void **state)
 	(void)state;
 	assert_non_null(f);
 	assert_header(f, "FACP", 276, 6);
-	assert_int_equal(rd32(f + 36), 0);                     /* FIRMWARE_CTRL: no FACS */
+	assert_int_equal(rd32(f + 36), (u32)ptr_to_hpa(buf + OFF_FACS)); /* FIRMWARE_CTRL */
 	assert_int_equal(rd32(f + 40), (u32)ptr_to_hpa(buf + OFF_DSDT)); /* DSDT */
 	assert_int_equal(f[45], 0);                            /* Preferred_PM_Profile */
-	assert_int_equal(rd16(f + 46), 0);                     /* SCI_INT */
-	assert_int_equal(rd32(f + 48), 0);                     /* SMI_CMD */
-	assert_int_equal(rd32(f + 64), 0);                     /* PM1a_CNT_BLK */
+	assert_int_equal(rd16(f + 46), 9);                     /* SCI_INT: the PIC's IRQ 9 */
+	assert_int_equal(rd32(f + 48), 0);                     /* SMI_CMD: always ACPI mode */
+	assert_int_equal(rd32(f + 56), 0x600);                 /* PM1a_EVT_BLK */
+	assert_int_equal(rd32(f + 60), 0);                     /* PM1b_EVT_BLK */
+	assert_int_equal(rd32(f + 64), 0x604);                 /* PM1a_CNT_BLK */
+	for (unsigned off = 68; off < 88; off++) /* PM1b_CNT, PM2_CNT, PM_TMR, GPE0, GPE1 */
+		assert_int_equal(f[off], 0);
+	assert_int_equal(f[88], 4);                            /* PM1_EVT_LEN */
+	assert_int_equal(f[89], 2);                            /* PM1_CNT_LEN */
+	assert_int_equal(f[91], 0);                            /* PM_TMR_LEN: no PM timer */
+	assert_int_equal(f[92], 0);                            /* GPE0_BLK_LEN */
 	assert_int_equal(rd16(f + 96), 101);                   /* P_LVL2_LAT: no C2 */
 	assert_int_equal(rd16(f + 98), 1001);                  /* P_LVL3_LAT: no C3 */
 	assert_int_equal(rd16(f + 109), 0x24);                 /* IAPC: no VGA, no CMOS RTC */
 	/* Flags: WBINVD(0) PWR_BUTTON(4) SLP_BUTTON(5) RESET_REG_SUP(10)
-	 * HW_REDUCED_ACPI(20). */
-	assert_int_equal(rd32(f + 112), 0x00180431); /* ... | APIC physical (19) | HW reduced (20) */
-	assert_gas_io8(f + 116, GUEST_ACPI_RESET_PORT);
+	 * FORCE_APIC_PHYSICAL_DESTINATION_MODE(19); not HW_REDUCED_ACPI(20). */
+	assert_int_equal(rd32(f + 112), 0x00080431);
+	assert_gas_io(f + 116, GUEST_ACPI_RESET_PORT, 8, 1);
 	assert_int_equal(f[128], GUEST_ACPI_RESET_VALUE);
 	assert_int_equal(f[131], 5); /* FADT minor version: 6.5 */
-	assert_int_equal(rd64(f + 132), 0); /* X_FIRMWARE_CTRL */
+	assert_int_equal(rd64(f + 132), ptr_to_hpa(buf + OFF_FACS)); /* X_FIRMWARE_CTRL */
 	assert_int_equal(rd64(f + 140), ptr_to_hpa(buf + OFF_DSDT)); /* X_DSDT */
-	for (unsigned off = 148; off < 244; off++) /* X_PM1a_EVT_BLK .. X_GPE1_BLK */
+	assert_gas_io(f + 148, 0x600, 32, 2); /* X_PM1a_EVT_BLK: word access */
+	assert_gas_io(f + 172, 0x604, 16, 2); /* X_PM1a_CNT_BLK */
+	for (unsigned off = 160; off < 172; off++) /* X_PM1b_EVT_BLK */
 		assert_int_equal(f[off], 0);
-	assert_gas_io8(f + 244, GUEST_ACPI_SLEEP_CTRL_PORT);
-	assert_gas_io8(f + 256, GUEST_ACPI_SLEEP_STATUS_PORT);
+	for (unsigned off = 184; off < 268; off++) /* X_PM1b_CNT .. SLEEP_STATUS_REG */
+		assert_int_equal(f[off], 0);
 	assert_memory_equal(f + 268, "TESSERA ", 8);
+}
+
+/* 5.2.10 FACS: signature, length 64, version 2, the global lock free;
+ * 64-byte aligned; not listed in the XSDT (the FADT points at it). */
+static void test_facs(void **state)
+{
+	const struct acpi_build_cpu cpus[] = { { 0 } };
+	u8 *buf = build(cpus, 1, SIZE_1CPU);
+	const u8 *facs = buf + OFF_FACS;
+
+	(void)state;
+	assert_int_equal(ptr_to_hpa(facs) % 64, 0);
+	assert_memory_equal(facs, "FACS", 4);
+	assert_int_equal(rd32(facs + 4), 64);
+	assert_int_equal(rd32(facs + 12), 0); /* Firmware Waking Vector */
+	assert_int_equal(rd32(facs + 16), 0); /* Global Lock: free */
+	assert_int_equal(facs[32], 2);        /* Version */
+	for (unsigned i = 33; i < 64; i++)
+		assert_int_equal(facs[i], 0);
+	assert_null(find(buf, "FACS"));
 }
 
 static void test_dsdt_s5(void **state)
@@ -205,16 +214,17 @@ static void test_dsdt_s5(void **state)
 	const u8 *f = find(buf, "FACP");
 	const u8 *dsdt;
 	/* Name (_S5, Package () { 5, 5, 0, 0 }), then Scope (\_SB) with
-	 * Device (COM1): _HID EisaId ("PNP0501"), _UID 1, _CRS one I/O range
-	 * 0x3f8-0x3ff and no interrupt (checked with iasl -d). */
+	 * Device (COM1): _HID EisaId ("PNP0501"), _UID 1, _CRS the I/O range
+	 * 0x3f8-0x3ff and IRQNoFlags () { 4 } (checked with iasl -d). */
 	static const u8 aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
 				  0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00,
-				  0x10, 0x30, '\\', '_', 'S', 'B', '_',
-				  0x5b, 0x82, 0x28, 'C', 'O', 'M', '1',
+				  0x10, 0x33, '\\', '_', 'S', 'B', '_',
+				  0x5b, 0x82, 0x2b, 'C', 'O', 'M', '1',
 				  0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01,
 				  0x08, '_', 'U', 'I', 'D', 0x01,
-				  0x08, '_', 'C', 'R', 'S', 0x11, 0x0d, 0x0a, 0x0a,
-				  0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08, 0x79, 0x00 };
+				  0x08, '_', 'C', 'R', 'S', 0x11, 0x10, 0x0a, 0x0d,
+				  0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08,
+				  0x22, 0x10, 0x00, 0x79, 0x00 };
 
 	(void)state;
 	assert_non_null(f);
@@ -237,7 +247,7 @@ static void check_madt(const u8 *buf, const struct acpi_build_cpu *cpus, unsigne
 	assert_int_equal(d.errors, 0);
 	assert_int_equal(m.lapic_addr, 0xfee00000u);
 	assert_int_equal(m.lapic_addr64, 0xfee00000u);
-	assert_int_equal(m.flags, 0); /* no PCAT_COMPAT */
+	assert_int_equal(m.flags, 1); /* PCAT_COMPAT: the 8259 pair */
 	assert_int_equal(m.nioapic, 0);
 	assert_int_equal(m.dropped, 0);
 	assert_int_equal(m.ncpus, n);
@@ -294,7 +304,7 @@ static void test_madt_x2apic(void **state)
 {
 	/* 254 fits a Local APIC entry; 255 and 300 need x2APIC (5.2.12.12). */
 	const struct acpi_build_cpu cpus[] = { { 0 }, { 300 }, { 254 }, { 255 } };
-	u8 *buf = build(cpus, 4, 620); /* MADT 92 bytes, RSDT at 576 */
+	u8 *buf = build(cpus, 4, 692); /* MADT 92 bytes, RSDT at 648 */
 	const u8 *e = buf + OFF_MADT + 44;
 
 	(void)state;
@@ -327,13 +337,15 @@ static void test_madt_64_cpus(void **state)
 
 	for (unsigned i = 0; i < 64; i++)
 		cpus[i].apic_id = 0x1000 + i;
-	buf = build(cpus, 64, 1596); /* MADT 1068 bytes, RSDT at 1552 */
+	buf = build(cpus, 64, 1668); /* MADT 1068 bytes, RSDT at 1624 */
 	check_madt(buf, cpus, 64, 44 + 64 * 16);
-	assert_true(1596 <= GUEST_ACPI_TABLES_SIZE);
+	assert_true(1668 <= GUEST_ACPI_TABLES_SIZE);
 }
 
 /* Too small by one byte, or much more: 0, nothing written (not even
- * *rsdp_gpa beyond 0); exactly enough: success up to the guard page. */
+ * *rsdp_gpa beyond 0); exactly enough: success up to the guard page.
+ * The host buffer ends at the guard page, so it is not 64-byte aligned:
+ * the tables get the guest address the hypervisor uses. */
 static void test_bufsize_too_small(void **state)
 {
 	const struct acpi_build_cpu cpus[] = { { 0 }, { 1 } };
@@ -345,7 +357,8 @@ static void test_bufsize_too_small(void **state)
 		u8 *buf = guarded(n, 0xa5);
 		gpa_t rsdp = 1;
 
-		assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), n, cpus, 2, &rsdp), 0);
+		assert_int_equal(
+			acpi_build_tables(buf, GUEST_ACPI_TABLES_GPA, n, cpus, 2, &rsdp), 0);
 		assert_int_equal(rsdp, 0);
 		for (size_t i = 0; i < n; i++)
 			assert_int_equal(buf[i], 0xa5);
@@ -354,10 +367,12 @@ static void test_bufsize_too_small(void **state)
 		u8 *buf = guarded(SIZE_2CPU, 0xa5);
 		gpa_t rsdp = 0;
 
-		assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), SIZE_2CPU, cpus, 2, &rsdp),
-				 SIZE_2CPU);
-		assert_int_equal(rsdp, ptr_to_hpa(buf));
-		check_madt(buf, cpus, 2, 60);
+		assert_int_equal(
+			acpi_build_tables(buf, GUEST_ACPI_TABLES_GPA, SIZE_2CPU, cpus, 2, &rsdp),
+			SIZE_2CPU);
+		assert_int_equal(rsdp, GUEST_ACPI_TABLES_GPA);
+		assert_header(buf + OFF_MADT, "APIC", 60, 5);
+		assert_header(buf + SIZE_2CPU - 44, "RSDT", 44, 1);
 	}
 }
 
@@ -373,15 +388,18 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, cpus, 65, &rsdp), 0);
 	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, NULL, 1, &rsdp), 0);
 	/* Tables that would wrap the guest address space. */
-	assert_int_equal(acpi_build_tables(buf, ~0ull - 100, PAGE, cpus, 1, &rsdp), 0);
+	assert_int_equal(acpi_build_tables(buf, ~0ull - 127, PAGE, cpus, 1, &rsdp), 0);
+	/* A guest address the FACS could not be 64-byte aligned at. */
+	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf) + 16, PAGE, cpus, 1, &rsdp), 0);
+	assert_int_equal(rsdp, 0);
 	assert_int_equal(buf[0], 0xa5);
 	/* A NULL rsdp_gpa is allowed. */
 	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, cpus, 1, NULL), SIZE_1CPU);
 }
 
 /* Guest addresses: the real placement (every address 0x9f000-based);
- * tables ending exactly at 4 GiB (RSDT still built); ending above it (no
- * RSDT); starting above it (no RSDT, no 32-bit DSDT pointer either). */
+ * tables ending just below 4 GiB (RSDT still built); ending above it (no
+ * RSDT); starting above it (no RSDT, no 32-bit FACS or DSDT pointer). */
 static void test_guest_addresses(void **state)
 {
 	const struct acpi_build_cpu cpus[] = { { 0 } };
@@ -397,14 +415,16 @@ static void test_guest_addresses(void **state)
 	assert_int_equal(rd64(buf + OFF_XSDT + 44), g + OFF_MADT);
 	assert_int_equal(rd32(buf + SIZE_1CPU - 44 + 36), g + OFF_FADT);
 	assert_int_equal(rd32(buf + SIZE_1CPU - 44 + 40), g + OFF_MADT);
+	assert_int_equal(rd32(buf + OFF_FADT + 36), g + OFF_FACS);
+	assert_int_equal(rd64(buf + OFF_FADT + 132), g + OFF_FACS);
 	assert_int_equal(rd32(buf + OFF_FADT + 40), g + OFF_DSDT);
 	assert_int_equal(rd64(buf + OFF_FADT + 140), g + OFF_DSDT);
 
-	g = 0x100000000ull - SIZE_1CPU;
+	g = (0x100000000ull - SIZE_1CPU) & ~63ull;
 	assert_int_equal(acpi_build_tables(buf, g, PAGE, cpus, 1, &rsdp), SIZE_1CPU);
 	assert_int_equal(rd32(buf + 16), g + SIZE_1CPU - 44);
 
-	g += 8;
+	g += 64;
 	assert_int_equal(acpi_build_tables(buf, g, PAGE, cpus, 1, &rsdp), SIZE_1CPU_NO_RSDT);
 	assert_int_equal(rsdp, g);
 	assert_int_equal(rd32(buf + 16), 0); /* RsdtAddress */
@@ -415,6 +435,8 @@ static void test_guest_addresses(void **state)
 	assert_int_equal(rd32(buf + 16), 0);
 	assert_int_equal(rd64(buf + 24), g + OFF_XSDT);
 	assert_int_equal(rd64(buf + OFF_XSDT + 36), g + OFF_FADT);
+	assert_int_equal(rd32(buf + OFF_FADT + 36), 0);
+	assert_int_equal(rd64(buf + OFF_FADT + 132), g + OFF_FACS);
 	assert_int_equal(rd32(buf + OFF_FADT + 40), 0);
 	assert_int_equal(rd64(buf + OFF_FADT + 140), g + OFF_DSDT);
 	assert_true(acpi_checksum_ok(buf, 20));
@@ -423,44 +445,19 @@ static void test_guest_addresses(void **state)
 	assert_true(acpi_checksum_ok(buf + OFF_FADT, 276));
 }
 
-static void test_sleep_ctrl_decode(void **state)
-{
-	static const struct {
-		u8 value;
-		bool enable;
-		unsigned typ; /* 99: left alone */
-	} cases[] = {
-		{ GUEST_ACPI_S5_SLP_TYP << 2 | 0x20, true, 5 }, /* what Linux writes for S5 */
-		{ 0x20, true, 0 },
-		{ 0xff, true, 7 },       /* reserved bits 0-1 and 6-7 do not leak in */
-		{ 0xe3 | 3 << 2, true, 3 },
-		{ 5 << 2, false, 99 },   /* no SLP_EN: no transition */
-		{ 0x00, false, 99 },
-		{ 0xdf, false, 99 },
-	};
-
-	(void)state;
-	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		unsigned typ = 99;
-
-		assert_int_equal(acpi_sleep_ctrl_decode(cases[i].value, &typ), cases[i].enable);
-		assert_int_equal(typ, cases[i].typ);
-	}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_rsdp_xsdt_rsdt, free_all),
-		cmocka_unit_test_teardown(test_fadt, free_all),
-		cmocka_unit_test_teardown(test_dsdt_s5, free_all),
-		cmocka_unit_test_teardown(test_madt_1_and_2_cpus, free_all),
-		cmocka_unit_test_teardown(test_madt_64_cpus, free_all),
-		cmocka_unit_test_teardown(test_madt_x2apic, free_all),
-		cmocka_unit_test_teardown(test_bufsize_too_small, free_all),
-		cmocka_unit_test_teardown(test_bad_arguments, free_all),
-		cmocka_unit_test_teardown(test_guest_addresses, free_all),
-		cmocka_unit_test(test_sleep_ctrl_decode),
+		cmocka_unit_test_teardown(test_rsdp_xsdt_rsdt, low_guarded_free_all),
+		cmocka_unit_test_teardown(test_fadt, low_guarded_free_all),
+		cmocka_unit_test_teardown(test_facs, low_guarded_free_all),
+		cmocka_unit_test_teardown(test_dsdt_s5, low_guarded_free_all),
+		cmocka_unit_test_teardown(test_madt_1_and_2_cpus, low_guarded_free_all),
+		cmocka_unit_test_teardown(test_madt_64_cpus, low_guarded_free_all),
+		cmocka_unit_test_teardown(test_madt_x2apic, low_guarded_free_all),
+		cmocka_unit_test_teardown(test_bufsize_too_small, low_guarded_free_all),
+		cmocka_unit_test_teardown(test_bad_arguments, low_guarded_free_all),
+		cmocka_unit_test_teardown(test_guest_addresses, low_guarded_free_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,8 @@
  * Linux's probe and init_8259A sequence, the interrupt cycle (request,
  * acknowledge, in service, EOI) with OCW3 reads of IRR and ISR, edge
  * detection, masking, fixed priority with nesting, the cascade through
- * IRQ 2, auto-EOI, the port map, and random writes that must never yield
+ * IRQ 2, auto-EOI, level inputs chosen in the ELCR, the port map, and
+ * random writes that must never yield
  * a vector outside a chip's programmed range.
  */
 #include "unit.h"
@@ -526,6 +527,74 @@ static void test_reinit(void **state)
 	assert_int_equal(read_isr(&p, S_CMD), 0x00);
 }
 
+/*
+ * The ELCR (0x4d0/0x4d1): powers on all edge; reads back what was written
+ * except the bits fixed at edge (IRQ 0-2, 8, 13); an ICW1 leaves it alone.
+ * What Linux does for the ACPI SCI (acpi_pic_sci_set_trigger): read both,
+ * set IRQ 9's bit, write both.
+ */
+static void test_elcr_register(void **state)
+{
+	struct vpic p;
+
+	(void)state;
+	linux_init(&p, false);
+	assert_int_equal(vpic_read(&p, VPIC_ELCR_MASTER), 0);
+	assert_int_equal(vpic_read(&p, VPIC_ELCR_SLAVE), 0);
+	vpic_write(&p, VPIC_ELCR_MASTER, 0x00);
+	vpic_write(&p, VPIC_ELCR_SLAVE, 0x02); /* IRQ 9 level */
+	assert_int_equal(vpic_read(&p, VPIC_ELCR_SLAVE), 0x02);
+	vpic_write(&p, VPIC_ELCR_MASTER, 0xff);
+	vpic_write(&p, VPIC_ELCR_SLAVE, 0xff);
+	assert_int_equal(vpic_read(&p, VPIC_ELCR_MASTER), 0xf8);
+	assert_int_equal(vpic_read(&p, VPIC_ELCR_SLAVE), 0xde);
+	vpic_write(&p, M_CMD, 0x11); /* ICW1 */
+	assert_int_equal(vpic_read(&p, VPIC_ELCR_MASTER), 0xf8);
+	vpic_init(&p);
+	assert_int_equal(vpic_read(&p, VPIC_ELCR_MASTER), 0);
+	assert_int_equal(vpic_read(&p, VPIC_ELCR_SLAVE), 0);
+}
+
+/*
+ * A level input (IRQ 4 with its ELCR bit set): requests while high, again
+ * after the EOI if still high (not only on an edge), and the request goes
+ * away when the line falls before the acknowledge. The same input as edge
+ * requests once per rising edge.
+ */
+static void test_level_input(void **state)
+{
+	struct vpic p;
+
+	(void)state;
+	linux_init(&p, false);
+	vpic_write(&p, M_DATA, 0xeb); /* unmask IRQ 4 (and the cascade) */
+	vpic_write(&p, VPIC_ELCR_MASTER, 1u << 4);
+
+	vpic_set_irq(&p, 4, true);
+	assert_int_equal(vpic_ack(&p), MASTER_BASE + 4);
+	assert_int_equal(vpic_pending(&p), -1); /* in service blocks it */
+	assert_int_equal(read_irr(&p, M_CMD), 0x10); /* still requested: line high */
+	vpic_write(&p, M_CMD, OCW2_SEOI(4));
+	assert_int_equal(vpic_pending(&p), MASTER_BASE + 4); /* again, no new edge */
+	assert_int_equal(vpic_ack(&p), MASTER_BASE + 4);
+	vpic_set_irq(&p, 4, false); /* the device was serviced */
+	vpic_write(&p, M_CMD, OCW2_SEOI(4));
+	assert_int_equal(vpic_pending(&p), -1);
+	assert_int_equal(read_irr(&p, M_CMD), 0);
+
+	vpic_set_irq(&p, 4, true);
+	vpic_set_irq(&p, 4, false); /* fell before the acknowledge */
+	assert_int_equal(vpic_pending(&p), -1);
+
+	/* Back to edge: one request per rising edge, none while it stays high. */
+	vpic_write(&p, VPIC_ELCR_MASTER, 0);
+	vpic_set_irq(&p, 4, true);
+	assert_int_equal(vpic_ack(&p), MASTER_BASE + 4);
+	vpic_write(&p, M_CMD, OCW2_SEOI(4));
+	vpic_set_irq(&p, 4, true);
+	assert_int_equal(vpic_pending(&p), -1);
+}
+
 static void test_owns_port(void **state)
 {
 	(void)state;
@@ -537,7 +606,10 @@ static void test_owns_port(void **state)
 	assert_false(vpic_owns_port(0x60));
 	assert_false(vpic_owns_port(0x1f));
 	assert_false(vpic_owns_port(0xa2));
-	assert_false(vpic_owns_port(0x4d0)); /* ELCR */
+	assert_true(vpic_owns_port(0x4d0)); /* ELCR */
+	assert_true(vpic_owns_port(0x4d1));
+	assert_false(vpic_owns_port(0x4d2));
+	assert_false(vpic_owns_port(0x4cf));
 	assert_false(vpic_owns_port(0x120));
 	assert_false(vpic_owns_port(0x3f8));
 }
@@ -620,6 +692,8 @@ int main(void)
 		cmocka_unit_test(test_cascade_line_driven),
 		cmocka_unit_test(test_auto_eoi),
 		cmocka_unit_test(test_reinit),
+		cmocka_unit_test(test_elcr_register),
+		cmocka_unit_test(test_level_input),
 		cmocka_unit_test(test_owns_port),
 		cmocka_unit_test(test_garbage),
 	};

@@ -4,16 +4,21 @@
  * more. hv/acpi.c READS the machine's tables; this BUILDS a guest's.
  *
  *   RSDP (5.2.5) -> XSDT (5.2.8, and an RSDT, 5.2.7, when below 4 GiB)
- *                     -> FADT (5.2.9) -> DSDT (5.2.11.1): \_S5 only
+ *                     -> FADT (5.2.9) -> FACS (5.2.10)
+ *                                     -> DSDT (5.2.11.1): \_S5, COM1
  *                     -> MADT (5.2.12): one enabled entry per CPU
  *
- * (ACPI 6.5 section numbers.) The platform is hardware-reduced ACPI (4.1):
- * no PM1 blocks, no GPEs, no SCI, no FACS, no 8259 PIC. Power-off and reset
- * go through the three I/O ports below, which the hypervisor traps:
+ * (ACPI 6.5 section numbers.) The platform is a small PC (not
+ * hardware-reduced, 4.1): a FACS (5.2.10), the PM1a event and control
+ * blocks (4.8.3.1-2) and a reset register, on I/O ports the hypervisor traps
+ * (tessera/acpi_pm.h models them), and the legacy PIC (hv/vpic.c) that the
+ * SCI and the serial port's IRQ 4 go through. Why not hardware-reduced:
+ * there Linux installs no legacy PIC at all (so the UART has no interrupt
+ * and Linux polls it, hundreds of exits a second) and reboots through EFI,
+ * which a partition does not have, instead of the reset register.
  *
  *   S5 (soft off)  Linux evaluates \_S5 (7.4.2), then writes
- *                  SLP_TYP << 2 | SLP_EN to SLEEP_CONTROL_REG (4.8.3.7);
- *                  acpi_sleep_ctrl_decode() turns the byte back into SLP_TYP.
+ *                  SLP_TYP << 10 | SLP_EN to PM1a_CNT (4.8.3.2.1).
  *   reset          Linux writes RESET_VALUE to RESET_REG (4.8.3.6).
  *
  * Where the tables live: the hypervisor puts them in the guest page
@@ -34,22 +39,17 @@
 #define GUEST_ACPI_TABLES_SIZE 0x1000ull
 
 /*
- * Guest I/O ports the hypervisor traps for the partition's ACPI "hardware"
- * (the one place these numbers are written). All are 8-bit registers.
+ * Guest I/O ports of the partition's ACPI fixed hardware (the one place
+ * these numbers are written; FADT fields in parentheses).
  */
-#define GUEST_ACPI_SLEEP_CTRL_PORT 0x600   /* FADT SLEEP_CONTROL_REG: SLP_TYP<<2 | SLP_EN */
-#define GUEST_ACPI_SLEEP_STATUS_PORT 0x601 /* FADT SLEEP_STATUS_REG: WAK_STS, write 1 clears */
-#define GUEST_ACPI_RESET_PORT 0x602        /* FADT RESET_REG */
-#define GUEST_ACPI_RESET_VALUE 0x1         /* FADT RESET_VALUE: the byte that resets */
-#define GUEST_ACPI_S5_SLP_TYP 5            /* the SLP_TYP value \_S5 returns */
-
-/* 4.8.3.7 Sleep Control Register: bits 4:2 SLP_TYPx, bit 5 SLP_EN;
- * Sleep Status Register: bit 7 WAK_STS. Bits 0-1 and 6-7 of the control
- * register are reserved. */
-#define ACPI_SLEEP_CTRL_SLP_TYP_SHIFT 2
-#define ACPI_SLEEP_CTRL_SLP_TYP_MASK 0x1c
-#define ACPI_SLEEP_CTRL_SLP_EN 0x20
-#define ACPI_SLEEP_STATUS_WAK_STS 0x80
+#define GUEST_ACPI_PM1A_EVT_PORT 0x600 /* (PM1a_EVT_BLK) PM1_STS 16 bits, then PM1_EN 16 bits */
+#define GUEST_ACPI_PM1_EVT_LEN 4       /* (PM1_EVT_LEN) */
+#define GUEST_ACPI_PM1A_CNT_PORT 0x604 /* (PM1a_CNT_BLK) PM1_CNT, 16 bits */
+#define GUEST_ACPI_PM1_CNT_LEN 2       /* (PM1_CNT_LEN) */
+#define GUEST_ACPI_RESET_PORT 0x608    /* (RESET_REG) 8 bits */
+#define GUEST_ACPI_RESET_VALUE 0x1     /* (RESET_VALUE) the byte that resets */
+#define GUEST_ACPI_S5_SLP_TYP 5        /* the SLP_TYP value \_S5 returns */
+#define GUEST_ACPI_SCI_IRQ 9           /* (SCI_INT) the PC's usual; nothing raises it */
 
 struct acpi_build_cpu {
 	u32 apic_id; /* the local APIC ID the vCPU reports */
@@ -65,16 +65,10 @@ struct acpi_build_cpu {
  * guest-physical address (it is at buf_gpa: the first table). Returns 0,
  * with *rsdp_gpa = 0 and buf untouched, when bufsize is too small, ncpus is
  * 0 or above MAX_CPUS. On success all of buf[0, bufsize) is written: the
- * bytes after the tables are zeroed. buf_gpa must be 16-byte aligned (5.2.5.1).
+ * bytes after the tables are zeroed. buf_gpa must be 64-byte aligned (for
+ * the FACS, 5.2.10; the RSDP needs 16, 5.2.5.1), else 0 is returned.
  */
 size_t acpi_build_tables(void *buf, gpa_t buf_gpa, size_t bufsize,
 			 const struct acpi_build_cpu *cpus, unsigned ncpus, gpa_t *rsdp_gpa);
-
-/*
- * Decode a byte the guest wrote to GUEST_ACPI_SLEEP_CTRL_PORT: true, and
- * *slp_typ = SLP_TYP (0..7), when SLP_EN is set; false (and *slp_typ left
- * alone) when it is clear, which requests no transition.
- */
-bool acpi_sleep_ctrl_decode(u8 value, unsigned *slp_typ);
 
 #endif

@@ -4,9 +4,10 @@
  * (docs/linux-guests.md):
  *  - boot state per the Linux/x86 32-bit boot protocol (linux_boot.c),
  *  - firmware tables built at boot: RSDP, XSDT, MADT with exactly its
- *    CPUs, a hardware-reduced FADT and a DSDT with \_S5 (acpi_build.c),
- *  - the FADT's sleep and reset registers as trapped I/O ports: power-off
- *    stops the partition, reset restarts it,
+ *    CPUs, a FADT, a FACS and a DSDT with \_S5 and COM1 (acpi_build.c),
+ *  - the FADT's PM1 and reset registers as trapped I/O ports (acpi_pm.c):
+ *    power-off stops the partition, reset restarts it,
+ *  - the legacy PIC its serial port's IRQ 4 goes through (vpic.c),
  *  - every other port it does not own reads as "no device" (all ones),
  *    without being a violation: Linux probes legacy PC devices at boot.
  */
@@ -23,8 +24,8 @@ struct vcpu;
 bool linux_guest_load(struct partition *p, const void *kernel, size_t ksize,
 		      const void *initrd, size_t isize, char *err, size_t errlen);
 
-/* Port I/O of a Linux partition that the virtual UART did not take.
- * Always handled (absent devices read as all ones). */
+/* Port I/O of a Linux partition that the virtual UART and PIC did not
+ * take. Always handled (absent devices read as all ones). */
 void linux_guest_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value);
 
 #endif

@@ -26,6 +26,7 @@
 #include <tessera/lineout.h>
 #include <tessera/ring.h>
 #include <tessera/spinlock.h>
+#include <tessera/acpi_pm.h>
 #include <tessera/vpic.h>
 #include <tessera/vuart.h>
 
@@ -119,6 +120,7 @@ struct partition {
 	volatile bool reboot_pending; /* the guest reset itself: start again */
 	struct vpic pic;      /* Linux: the legacy PIC its UART interrupt goes through */
 	volatile bool virq;   /* pic has an interrupt for vCPU 0 (under lock) */
+	struct acpi_pm pm;    /* Linux: its ACPI fixed hardware (under lock) */
 	u64 absent_io;        /* Linux: accesses to ports with no device */
 };
 

@@ -5,14 +5,19 @@
  * host-tested like vuart.c.
  *
  * Modelled (Intel 8259A data sheet, "Programming the 8259A"): the
- * initialization sequence ICW1-ICW4 (vector base from ICW2; edge
- * triggered only; ICW4's auto-EOI), the mask register (OCW1), specific and
- * non-specific EOI (OCW2), reading IRR or ISR (OCW3), fixed priority
- * (IRQ 0 highest), and the cascade: the slave's requests reach the master
- * through IRQ 2. Not modelled: level-triggered mode, rotating priorities,
- * special mask and poll modes, buffered mode (never used by Linux).
+ * initialization sequence ICW1-ICW4 (vector base from ICW2; ICW4's
+ * auto-EOI), the mask register (OCW1), specific and non-specific EOI
+ * (OCW2), reading IRR or ISR (OCW3), fixed priority (IRQ 0 highest), and
+ * the cascade: the slave's requests reach the master through IRQ 2. The
+ * trigger mode of each input is the chipset's edge/level control register
+ * (ELCR, as in the Intel PIIX4 data sheet, 3.2.8.3-4), which Linux writes
+ * for the ACPI SCI: edge inputs request on a rising edge, level inputs
+ * for as long as they are high. Not modelled: ICW1's LTIM (level for the
+ * whole chip; the ELCR is how PCs choose), rotating priorities, special
+ * mask and poll modes, buffered mode (never used by Linux).
  *
- * Ports: master 0x20 (command) / 0x21 (data), slave 0xa0 / 0xa1.
+ * Ports: master 0x20 (command) / 0x21 (data), slave 0xa0 / 0xa1; ELCR
+ * 0x4d0 (IRQ 0-7) / 0x4d1 (IRQ 8-15).
  */
 #ifndef TESSERA_VPIC_H
 #define TESSERA_VPIC_H
@@ -23,12 +28,19 @@
 #define VPIC_MASTER_DATA 0x21
 #define VPIC_SLAVE_CMD 0xa0
 #define VPIC_SLAVE_DATA 0xa1
+#define VPIC_ELCR_MASTER 0x4d0
+#define VPIC_ELCR_SLAVE 0x4d1
+/* ELCR bits that are always 0, edge (PIIX4 3.2.8.3-4): the timer, the
+ * keyboard, the cascade, the RTC and the FPU error inputs. */
+#define VPIC_ELCR_MASTER_FIXED 0x07
+#define VPIC_ELCR_SLAVE_FIXED 0x21
 #define VPIC_CASCADE_IRQ 2
 
 struct vpic_chip {
 	u8 irr, isr, imr;
 	u8 vector_base; /* ICW2, top 5 bits */
 	u8 lines;       /* input levels, for edge detection */
+	u8 elcr;        /* 1: that input is level triggered */
 	u8 init_step;   /* 0: not in a sequence; 2, 3, 4: expecting that ICW */
 	bool ready;     /* an ICW sequence completed: the vector base is set */
 	bool need_icw4;
