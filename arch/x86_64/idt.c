@@ -2,8 +2,10 @@
  * The interrupt descriptor table, shared by all CPUs, and the exception
  * report.
  *
- * The hypervisor runs with interrupts disabled, so only exceptions (and
- * NMI/machine check) arrive here. An exception in the hypervisor is a bug:
+ * The hypervisor runs with interrupts disabled, except while a CPU waits
+ * for its guest's next interrupt (arch_wait_for_irq): interrupts arrive at
+ * irq_dispatch() then, exceptions (and NMI/machine check) at any time. An
+ * exception in the hypervisor is a bug:
  * the report names the CPU, the vector, the error code and every register,
  * then that CPU stops. It never returns to the faulting code.
  */
@@ -12,8 +14,10 @@
 #include <tessera/pcpu.h>
 #include <arch/cpu.h>
 #include <arch/gdt.h>
+#include <arch/lapic.h>
 #include <arch/msr.h>
 #include <arch/trapframe.h>
+#include <arch/vmx.h>
 #include <arch/x86.h>
 
 /* 64-bit interrupt gate, SDM Vol. 3A 6.14.1, Figure 6-8. */
@@ -30,13 +34,14 @@ struct idt_gate {
 #define GATE_INTERRUPT 0x8e /* P=1, DPL=0, type 0xE: 64-bit interrupt gate */
 
 extern const u64 isr_stubs[32];
-extern const u64 isr_stub_other;
+extern const u64 irq_stubs[256 - 32];
 
 static struct idt_gate idt[256] __aligned(16);
 static bool idt_built;
 
 void idt_load(void);
 void exception_dispatch(struct trap_frame *f);
+void irq_dispatch(u64 vector);
 
 static void set_gate(unsigned v, u64 handler, u8 ist)
 {
@@ -53,7 +58,7 @@ static void set_gate(unsigned v, u64 handler, u8 ist)
 static void idt_build(void)
 {
 	for (unsigned v = 0; v < 256; v++)
-		set_gate(v, v < 32 ? isr_stubs[v] : isr_stub_other, 0);
+		set_gate(v, v < 32 ? isr_stubs[v] : irq_stubs[v - 32], 0);
 	/* These three can hit when the current stack is unusable. */
 	idt[EXC_DF].ist = IST_DOUBLE_FAULT;
 	idt[EXC_NMI].ist = IST_NMI;
@@ -95,6 +100,23 @@ static const char *const exception_names[32] = {
 	[EXC_VE] = "#VE virtualization exception",
 	[EXC_CP] = "#CP control protection",
 };
+
+/*
+ * An interrupt, taken only while a CPU waits for its guest's next
+ * interrupt with interrupts enabled (handle_hlt in vmx/exit.c). The kick
+ * is the hypervisor's: end it; the waiting loop then sees why it came.
+ * Any other vector is the guest's: this delivery acknowledged it in the
+ * local APIC, as a VM exit with "acknowledge interrupt on exit" would have,
+ * so it is queued for the guest, whose EOI ends it.
+ */
+void irq_dispatch(u64 vector)
+{
+	if (vector == KICK_VECTOR) {
+		wrmsr(MSR_X2APIC_EOI, 0);
+		return;
+	}
+	vmx_guest_irq_taken((u8)vector);
+}
 
 /* The faulting CPU's index, or -1 if GS does not point at a pcpu yet
  * (a fault before arch_cpu_init, when GS is still the firmware's). */

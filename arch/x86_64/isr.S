@@ -3,6 +3,11 @@
  * where the CPU does not push one (SDM Vol. 3A 6.15 lists which do), then the
  * vector number; the common path saves the general registers into a
  * struct trap_frame (arch/trapframe.h) and calls exception_dispatch().
+ *
+ * Interrupt stubs (vectors 32-255): the hypervisor takes interrupts only
+ * while a CPU waits for one with interrupts enabled (arch_wait_for_irq);
+ * each stub pushes its vector, the common path saves the registers a C
+ * call may change and calls irq_dispatch(vector).
  */
 	.text
 
@@ -53,9 +58,50 @@ ISR_NOERR 28
 ISR_ERR   29
 ISR_ERR   30
 ISR_NOERR 31
-/* Anything above 31 (a stray interrupt: IF is off, so only an NMI-like
- * event or a bug gets here) shares one stub that reports vector 255. */
-ISR_NOERR 255
+	.altmacro
+.macro IRQ_STUB vec
+irq_\vec:
+	pushq $\vec
+	jmp irq_common
+.endm
+.macro IRQ_ADDR vec
+	.quad irq_\vec
+.endm
+
+.set vec, 32
+.rept 224
+	IRQ_STUB %vec
+	.set vec, vec + 1
+.endr
+
+irq_common:
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %rbp
+	movq 80(%rsp), %rdi     /* the vector the stub pushed */
+	movq %rsp, %rbp
+	andq $-16, %rsp
+	call irq_dispatch
+	movq %rbp, %rsp
+	popq %rbp
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rax
+	addq $8, %rsp           /* the vector */
+	iretq
 
 isr_common:
 	pushq %rax
@@ -105,8 +151,13 @@ isr_stubs:
 	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad isr_\v
 	.endr
-	.globl isr_stub_other
-isr_stub_other:
-	.quad isr_255
+	/* irq_stubs[v - 32] for v in 32..255. */
+	.globl irq_stubs
+irq_stubs:
+.set vec, 32
+.rept 224
+	IRQ_ADDR %vec
+	.set vec, vec + 1
+.endr
 
 	.section .note.GNU-stack, "", @progbits

@@ -251,12 +251,10 @@ static void irq_inject_pending(struct vcpu *v, struct vmx_vcpu *vv)
 			vector = vcpu_virq_ack(v);
 	}
 	if (can && vector >= 0) {
+		/* The guest is never left in the HLT activity state (every HLT
+		 * exits, handle_hlt), so this entry delivers it at once. */
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD,
 			     INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (u32)vector);
-		/* A guest halted in HLT state (HLT does not exit for it) wakes
-		 * to take the interrupt (26.6.2). */
-		if (vmcs_read32(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT)
-			vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	}
 	/* Still one waiting: exit as soon as the guest can take it (or when
 	 * it halts, handle_hlt). */
@@ -438,14 +436,36 @@ static enum exit_action handle_cpuid(struct vcpu *v)
  * A Multiboot guest gets no interrupts it asked for: it is parked until
  * its partition stops.
  */
+void vmx_guest_irq_taken(u8 vector)
+{
+	irq_set_pending(&vmx_vcpus[arch_this_cpu()->index], vector);
+}
+
 static enum exit_action handle_hlt(struct vcpu *v)
 {
 	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
 
 	skip_instruction();
 	if (v->part->cfg->format == FORMAT_LINUX && (vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF)) {
-		if (irq_highest_pending(vv) < 0 && !vcpu_virq_waiting(v))
-			vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_HLT);
+		/*
+		 * The guest is idle until its next interrupt. Wait for it here,
+		 * with interrupts enabled, rather than in guest mode: it is then
+		 * taken through the hypervisor's IDT (irq_dispatch queues it)
+		 * instead of by a second VM exit, so an idle wake-up costs this
+		 * one exit. A CPU the console shares does not halt: it keeps
+		 * doing the console's steps and only opens a window for
+		 * interrupts between them.
+		 */
+		while (irq_highest_pending(vv) < 0 && !vcpu_virq_waiting(v)) {
+			if (vcpu_must_leave(v))
+				return EXIT_STOP;
+			vcpu_pause_point(v); /* an idle vCPU can be inspected */
+			vcpu_host_work(v);
+			if (v->shares_console)
+				cpu_irq_window();
+			else
+				cpu_wait_for_irq();
+		}
 		return EXIT_RESUME;
 	}
 	while (!vcpu_must_leave(v)) {

@@ -90,6 +90,22 @@ static inline void cpu_halt(void)
 	__asm__ volatile("hlt" ::: "memory");
 }
 
+/* Take interrupts until one arrives, then disable them again. STI delays
+ * interrupts by one instruction (SDM Vol. 2B, STI), so an interrupt that is
+ * already pending is taken in the HLT and wakes it: nothing is lost between
+ * the caller's last check and the halt. */
+static inline void cpu_wait_for_irq(void)
+{
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+/* Take the interrupts already pending, without waiting for one: they are
+ * delivered after the NOP, before the CLI. */
+static inline void cpu_irq_window(void)
+{
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+}
+
 /* The TSC rate in Hz the time code uses (arch/x86_64/time.c). */
 u64 x86_tsc_hz(void);
 

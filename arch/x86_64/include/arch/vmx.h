@@ -11,6 +11,11 @@
 
 enum vmx_result { VMX_OK = 0, VMX_FAIL_INVALID = 1, VMX_FAIL_VALID = 2 };
 
+/* A guest's interrupt taken by the hypervisor while this CPU waited for
+ * one (idt.c irq_dispatch, exit.c handle_hlt): queue it for this CPU's
+ * vCPU, as a VM exit that acknowledged it would. */
+void vmx_guest_irq_taken(u8 vector);
+
 static inline enum vmx_result vmxon(hpa_t region)
 {
 	u8 cf, zf;
