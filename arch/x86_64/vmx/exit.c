@@ -153,6 +153,31 @@ static bool guest_cpl0(void)
 	return ((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 0;
 }
 
+/*
+ * CR0 and CR4 as the guest sees them (SDM Vol. 3C 25.6.6): the bits set in
+ * the guest/host mask are the hypervisor's, and the guest reads them from
+ * the read shadow; every other bit is the guest's own, in the guest-state
+ * field. The shadow alone is not the guest's value: a MOV to CR4 (or CR0)
+ * that changes none of the masked bits does not exit (26.1.3), so it never
+ * updates the shadow.
+ */
+static u64 guest_cr(u32 field, u32 shadow, u32 mask)
+{
+	u64 m = vmcs_readl(mask);
+
+	return (vmcs_readl(field) & ~m) | (vmcs_readl(shadow) & m);
+}
+
+static u64 guest_cr0(void)
+{
+	return guest_cr(GUEST_CR0, CR0_READ_SHADOW, CR0_GUEST_HOST_MASK);
+}
+
+static u64 guest_cr4(void)
+{
+	return guest_cr(GUEST_CR4, CR4_READ_SHADOW, CR4_GUEST_HOST_MASK);
+}
+
 /* The full report for a partition that fails on an exit. */
 static void dump_guest(struct vcpu *v, u32 reason)
 {
@@ -166,9 +191,8 @@ static void dump_guest(struct vcpu *v, u32 reason)
 		   (unsigned long long)vmcs_readl(GUEST_RIP),
 		   (unsigned long long)vmcs_readl(GUEST_RSP),
 		   (unsigned long long)vmcs_readl(GUEST_RFLAGS),
-		   (unsigned long long)vmcs_readl(CR0_READ_SHADOW),
-		   (unsigned long long)vmcs_readl(GUEST_CR3),
-		   (unsigned long long)vmcs_readl(CR4_READ_SHADOW));
+		   (unsigned long long)guest_cr0(), (unsigned long long)vmcs_readl(GUEST_CR3),
+		   (unsigned long long)guest_cr4());
 	log_printf("    rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx\n",
 		   (unsigned long long)r->rax, (unsigned long long)r->rbx,
 		   (unsigned long long)r->rcx, (unsigned long long)r->rdx);
@@ -364,7 +388,7 @@ static enum exit_action handle_cpuid(struct vcpu *v)
 		/* OSXSAVE reports CR4.OSXSAVE: the guest's, not the hypervisor's
 		 * (user code runs XGETBV only when it is set). */
 		r.ecx &= ~CPUID1_ECX_OSXSAVE;
-		if (vmcs_readl(CR4_READ_SHADOW) & CR4_OSXSAVE)
+		if (guest_cr4() & CR4_OSXSAVE)
 			r.ecx |= CPUID1_ECX_OSXSAVE;
 		/* EBX[23:16]: logical processors per package, as the partition sees it. */
 		r.ebx = (r.ebx & ~0x00ff0000u) | (v->part->nvcpus << 16);
@@ -386,7 +410,7 @@ static enum exit_action handle_cpuid(struct vcpu *v)
 	case 7:
 		if (sub == 0) { /* OSPKE reports the guest's CR4.PKE */
 			r.ecx &= ~CPUID7_ECX_OSPKE;
-			if (vmcs_readl(CR4_READ_SHADOW) & CR4_PKE)
+			if (guest_cr4() & CR4_PKE)
 				r.ecx |= CPUID7_ECX_OSPKE;
 		}
 		break;
@@ -543,7 +567,7 @@ static enum exit_action handle_wrmsr(struct vcpu *v)
  * (SDM Vol. 3A 10.8.5, Vol. 3C 26.3.1.1). */
 static void set_cr0(u64 value)
 {
-	u64 old = vmcs_readl(CR0_READ_SHADOW);
+	u64 old = guest_cr0();
 	u64 efer = vmcs_read64(GUEST_IA32_EFER);
 	u32 entry = vmcs_read32(VM_ENTRY_CONTROLS);
 
@@ -583,15 +607,14 @@ static enum exit_action handle_cr(struct vcpu *v)
 		vmcs_writel(CR4_READ_SHADOW, value);
 		vmcs_writel(GUEST_CR4, vmx_cr4_real(value));
 	} else if (type == 2) { /* CLTS */
-		set_cr0(vmcs_readl(CR0_READ_SHADOW) & ~CR0_TS);
+		set_cr0(guest_cr0() & ~CR0_TS);
 	} else if (type == 3) { /* LMSW: only bits 3:0 of CR0, and it cannot clear PE */
-		u64 cr0 = vmcs_readl(CR0_READ_SHADOW);
+		u64 cr0 = guest_cr0();
 		u64 msw = (q >> 16) & 0xf;
 
 		set_cr0((cr0 & ~0xeull) | (msw & 0xe) | ((cr0 | msw) & 1));
 	} else if (type == 1) {
-		write_gpr(v, reg, cr == 0 ? vmcs_readl(CR0_READ_SHADOW) :
-			  cr == 4 ? vmcs_readl(CR4_READ_SHADOW) : 0);
+		write_gpr(v, reg, cr == 0 ? guest_cr0() : cr == 4 ? guest_cr4() : 0);
 	} else {
 		return fail(v, EXIT_REASON_CR_ACCESS, "unexpected control register access");
 	}
@@ -862,9 +885,9 @@ void arch_vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *s)
 	s->rip = vmcs_readl(GUEST_RIP);
 	s->rsp = vmcs_readl(GUEST_RSP);
 	s->rflags = vmcs_readl(GUEST_RFLAGS);
-	s->cr0 = vmcs_readl(CR0_READ_SHADOW);
+	s->cr0 = guest_cr0();
 	s->cr3 = vmcs_readl(GUEST_CR3);
-	s->cr4 = vmcs_readl(CR4_READ_SHADOW);
+	s->cr4 = guest_cr4();
 	s->efer = vmcs_read64(GUEST_IA32_EFER);
 	s->cs = vmcs_read16(GUEST_CS_SELECTOR);
 	s->ss = vmcs_read16(GUEST_SS_SELECTOR);
