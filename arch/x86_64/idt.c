@@ -3,9 +3,9 @@
  * report.
  *
  * The hypervisor runs with interrupts disabled, except while a CPU waits
- * for its guest's next interrupt (arch_wait_for_irq): interrupts arrive at
- * irq_dispatch() then, exceptions (and NMI/machine check) at any time. An
- * exception in the hypervisor is a bug:
+ * for its guest's next interrupt (cpu_wait_for_irq in vmx/exit.c
+ * handle_hlt): interrupts arrive at irq_dispatch() then; exceptions (and
+ * NMI/machine check) at any time. An exception in the hypervisor is a bug:
  * the report names the CPU, the vector, the error code and every register,
  * then that CPU stops. It never returns to the faulting code.
  */

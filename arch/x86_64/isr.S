@@ -5,9 +5,9 @@
  * struct trap_frame (arch/trapframe.h) and calls exception_dispatch().
  *
  * Interrupt stubs (vectors 32-255): the hypervisor takes interrupts only
- * while a CPU waits for one with interrupts enabled (arch_wait_for_irq);
- * each stub pushes its vector, the common path saves the registers a C
- * call may change and calls irq_dispatch(vector).
+ * while a CPU waits for one with interrupts enabled (cpu_wait_for_irq in
+ * vmx/exit.c handle_hlt); each stub pushes its vector, the common path
+ * saves the registers a C call may change and calls irq_dispatch(vector).
  */
 	.text
 
