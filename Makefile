@@ -140,9 +140,16 @@ HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -DTESSERA_HOSTED -Ihv/include -Iarch/x86_
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(wildcard tests/unit/test_*.c))
 
-$(BUILD)/host/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(PORTABLE_SRCS) $(HEADERS)
+# Each portable file is compiled once for all the test programs.
+PORTABLE_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(PORTABLE_SRCS))
+
+$(BUILD)/host/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(PORTABLE_SRCS) -lcmocka
+	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/host/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(PORTABLE_OBJS) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(PORTABLE_OBJS) -lcmocka
 
 CHECK_SRCS := hv/config.c hv/config_check.c hv/lib/format.c hv/lib/strutil.c hv/lib/diag.c
 $(BUILD)/host/tessera-check: tools/tessera-check.c $(CHECK_SRCS) $(HEADERS)
