@@ -22,15 +22,20 @@ void vpic_init(struct vpic *p)
 	p->slave.imr = 0xff;
 }
 
+static bool is_elcr(u16 port)
+{
+	return port == VPIC_ELCR_MASTER || port == VPIC_ELCR_SLAVE;
+}
+
 bool vpic_owns_port(u16 port)
 {
 	return port == VPIC_MASTER_CMD || port == VPIC_MASTER_DATA || port == VPIC_SLAVE_CMD ||
-	       port == VPIC_SLAVE_DATA || port == VPIC_ELCR_MASTER || port == VPIC_ELCR_SLAVE;
+	       port == VPIC_SLAVE_DATA || is_elcr(port);
 }
 
 static struct vpic_chip *chip_of(struct vpic *p, u16 port)
 {
-	if (port == VPIC_ELCR_MASTER || port == VPIC_ELCR_SLAVE)
+	if (is_elcr(port))
 		return port == VPIC_ELCR_SLAVE ? &p->slave : &p->master;
 	return (port & 0xf0) == 0xa0 ? &p->slave : &p->master;
 }
@@ -39,7 +44,7 @@ u8 vpic_read(struct vpic *p, u16 port)
 {
 	struct vpic_chip *c = chip_of(p, port);
 
-	if (port == VPIC_ELCR_MASTER || port == VPIC_ELCR_SLAVE)
+	if (is_elcr(port))
 		return c->elcr;
 	if (port & 1)
 		return c->imr; /* OCW1 reads back */
@@ -106,7 +111,7 @@ void vpic_write(struct vpic *p, u16 port, u8 value)
 {
 	struct vpic_chip *c = chip_of(p, port);
 
-	if (port == VPIC_ELCR_MASTER || port == VPIC_ELCR_SLAVE) {
+	if (is_elcr(port)) {
 		/* Takes effect at the next change of an input (vpic_set_irq). */
 		c->elcr = value & (u8)~(port == VPIC_ELCR_MASTER ? VPIC_ELCR_MASTER_FIXED
 								: VPIC_ELCR_SLAVE_FIXED);

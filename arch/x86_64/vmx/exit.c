@@ -445,59 +445,53 @@ static enum exit_action handle_cpuid(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
-/*
- * HLT (always exits, 25.6.2).
- *
- * A Linux guest with interrupts enabled is idle: if an interrupt already
- * waits for it, it does not halt at all (the entry injects it); else it
- * halts in guest mode (activity state HLT, 25.4.2), woken by the exit of
- * its next interrupt. With interrupts disabled nothing but the hypervisor
- * can end the halt (Linux does this on CPUs it stops for reboot or power
- * off), so the vCPU is parked here, where a stop or pause still reaches
- * it: a CPU halted in guest mode with RFLAGS.IF = 0 does not reliably
- * leave it for an external interrupt on every implementation.
- *
- * A Multiboot guest gets no interrupts it asked for: it is parked until
- * its partition stops.
- */
+/* A guest's interrupt taken through the hypervisor's IDT while this CPU
+ * waited in handle_hlt (idt.c irq_dispatch): queue it like one an exit
+ * acknowledged (handle_external_interrupt). */
 void vmx_guest_irq_taken(u8 vector)
 {
 	irq_set_pending(&vmx_vcpus[arch_this_cpu()->index], vector);
 }
 
+/*
+ * HLT (always exits, 25.6.2). The CPU then waits here, where a stop, a
+ * pause (`regs`) and a console sharing this CPU still reach it.
+ *
+ * A Linux guest with interrupts enabled is idle: if an interrupt already
+ * waits for it, it does not halt at all (the entry injects it); else the
+ * wait has interrupts enabled, so its next interrupt is taken through the
+ * hypervisor's IDT (irq_dispatch queues it) instead of by a second VM
+ * exit: an idle wake-up costs this one exit. A CPU the console shares does
+ * not halt there: it keeps doing the console's steps and only opens a
+ * window for interrupts between them.
+ *
+ * Any other halt lasts until the partition is stopped or restarted: Linux
+ * with interrupts disabled (on the CPUs it stops for reboot or power off;
+ * left in guest mode, a CPU halted with RFLAGS.IF = 0 does not reliably
+ * leave it for an external interrupt on every implementation), and a
+ * Multiboot guest, which gets no interrupts it asked for.
+ */
 static enum exit_action handle_hlt(struct vcpu *v)
 {
 	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
+	bool idle = v->part->cfg->format == FORMAT_LINUX &&
+		    (vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF);
 
 	skip_instruction();
-	if (v->part->cfg->format == FORMAT_LINUX && (vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF)) {
-		/*
-		 * The guest is idle until its next interrupt. Wait for it here,
-		 * with interrupts enabled, rather than in guest mode: it is then
-		 * taken through the hypervisor's IDT (irq_dispatch queues it)
-		 * instead of by a second VM exit, so an idle wake-up costs this
-		 * one exit. A CPU the console shares does not halt: it keeps
-		 * doing the console's steps and only opens a window for
-		 * interrupts between them.
-		 */
-		while (irq_highest_pending(vv) < 0 && !vcpu_virq_waiting(v)) {
-			if (vcpu_must_leave(v))
-				return EXIT_STOP;
-			vcpu_pause_point(v); /* an idle vCPU can be inspected */
-			vcpu_host_work(v);
-			if (v->shares_console)
-				cpu_irq_window();
-			else
-				cpu_wait_for_irq();
-		}
-		return EXIT_RESUME;
+	for (;;) {
+		if (idle && (irq_highest_pending(vv) >= 0 || vcpu_virq_waiting(v)))
+			return EXIT_RESUME;
+		if (vcpu_must_leave(v))
+			return EXIT_STOP;
+		vcpu_pause_point(v);
+		vcpu_host_work(v);
+		if (!idle)
+			cpu_relax();
+		else if (v->shares_console)
+			cpu_irq_window();
+		else
+			cpu_wait_for_irq();
 	}
-	while (!vcpu_must_leave(v)) {
-		vcpu_pause_point(v); /* a parked vCPU can still be inspected */
-		vcpu_host_work(v);   /* and a console sharing this CPU still answers */
-		cpu_relax();
-	}
-	return EXIT_STOP;
 }
 
 /* The VMX-preemption timer ran out (SDM Vol. 3C 26.5.1): it is set only on
