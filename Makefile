@@ -20,7 +20,8 @@ HOST_CC ?= gcc
 
 # Debian packages everything here needs (see `make deps`).
 DEB_PACKAGES := gcc make binutils gnu-efi mtools bochs bochsbios vgabios ovmf \
-	qemu-system-x86 python3 python3-pexpect python3-pytest libcmocka-dev
+	qemu-system-x86 python3 python3-pexpect python3-pytest python3-pytest-xdist \
+	libcmocka-dev libtsan2
 
 WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
 INCLUDES := -Ihv/include -Iarch/x86_64/include -Idrivers/include
@@ -35,8 +36,8 @@ CORE_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdlib -fpie \
 CORE_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z noexecstack -z norelro \
 	--no-warn-rwx-segments --no-undefined -T linker.ld
 
-CORE_C := $(wildcard hv/*.c hv/lib/*.c hv/console/*.c arch/x86_64/*.c arch/x86_64/vmx/*.c \
-	drivers/*.c)
+CORE_C := $(wildcard hv/*.c hv/lib/*.c hv/console/*.c hv/devices/*.c arch/x86_64/*.c \
+	arch/x86_64/vmx/*.c drivers/*.c)
 CORE_S := $(wildcard arch/x86_64/*.S arch/x86_64/vmx/*.S)
 HEADERS := $(wildcard hv/include/tessera/*.h hv/*.h arch/x86_64/include/arch/*.h \
 	arch/x86_64/vmx/*.h drivers/include/drivers/*.h boot/*.h)
@@ -56,8 +57,10 @@ LOADER_SHARED := hv/config.c hv/config_check.c hv/lib/format.c hv/lib/strutil.c 
 LOADER_C := $(wildcard boot/*.c) $(LOADER_SHARED)
 
 # ---------------------------------------------------------------- outputs
-# A build variant lives in its own directory: $(BUILD)/image (normal) and
-# $(BUILD)/fault (TESSERA_SELFTEST_FAULT, for the exception-report test).
+# A build variant lives in its own directory: $(BUILD)/image (normal),
+# $(BUILD)/fault (TESSERA_SELFTEST_FAULT, for the exception-report test)
+# and $(BUILD)/hooks (TESSERA_TEST_HOOKS: HC_TEST_HOLD, a vCPU that does
+# not stop, for the lifecycle test).
 define image_rules
 $(1)_DIR := $(BUILD)/$(1)
 $(1)_CORE_OBJ := $$(patsubst %.c,$(BUILD)/$(1)/core/%.o,$(CORE_C)) \
@@ -92,6 +95,7 @@ endef
 
 $(eval $(call image_rules,image,))
 $(eval $(call image_rules,fault,-DTESSERA_SELFTEST_FAULT))
+$(eval $(call image_rules,hooks,-DTESSERA_TEST_HOOKS))
 
 EFI_IMAGE := $(BUILD)/image/tessera.efi
 
@@ -135,10 +139,15 @@ linux-guest: $(LINUX_GUEST)
 PORTABLE_SRCS := hv/lib/format.c hv/lib/strutil.c hv/lib/diag.c hv/lib/elf.c \
 	hv/pmm.c hv/memmap.c hv/acpi.c hv/cpus.c hv/config.c hv/config_check.c arch/x86_64/vmx/ept.c hv/multiboot.c \
 	hv/vuart.c hv/ring.c hv/lineout.c hv/console/lineedit.c hv/console/cmd.c \
-	hv/linux_boot.c hv/acpi_build.c hv/acpi_pm.c hv/vpic.c
+	hv/linux_boot.c hv/acpi_build.c hv/acpi_pm.c hv/vpic.c hv/lifecycle.c hv/events.c \
+	hv/guest_out.c $(wildcard hv/devices/*.c arch/x86_64/insn_decode.c)
 HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -DTESSERA_HOSTED -Ihv/include -Iarch/x86_64/include \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(wildcard tests/unit/test_*.c))
+# tsan_*.c: the same portable code with several threads, under ThreadSanitizer.
+TSAN_CFLAGS := $(filter-out -fsanitize=address%,$(HOST_CFLAGS)) -fsanitize=thread -pthread
+TSAN_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(wildcard tests/unit/tsan_*.c))
+TSAN_OBJS := $(patsubst %.c,$(BUILD)/host/tsan/%.o,$(PORTABLE_SRCS))
 
 # Each portable file is compiled once for all the test programs.
 PORTABLE_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(PORTABLE_SRCS))
@@ -151,14 +160,25 @@ $(BUILD)/host/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(PORTABLE_
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(PORTABLE_OBJS) -lcmocka
 
+$(BUILD)/host/tsan/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(TSAN_CFLAGS) -c -o $@ $<
+
+$(BUILD)/host/tsan_%: tests/unit/tsan_%.c $(TSAN_OBJS) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(TSAN_CFLAGS) -o $@ $< $(TSAN_OBJS)
+
+# Keep the objects between runs (they are intermediate files to make).
+.SECONDARY:
+
 CHECK_SRCS := hv/config.c hv/config_check.c hv/lib/format.c hv/lib/strutil.c hv/lib/diag.c
 $(BUILD)/host/tessera-check: tools/tessera-check.c $(CHECK_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) -std=c11 -O2 $(WARN) -DTESSERA_HOSTED -Ihv/include -o $@ $< $(CHECK_SRCS)
 
 .PHONY: unit
-unit: $(UNIT_TESTS)
-	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+unit: $(UNIT_TESTS) $(TSAN_TESTS)
+	@set -e; for t in $(UNIT_TESTS) $(TSAN_TESTS); do echo "== $$t"; $$t; done
 
 # ---------------------------------------------------------------- running
 .PHONY: deps
@@ -178,14 +198,19 @@ bench: deps $(EFI_IMAGE) guests $(BUILD)/bench/mbboot.efi $(LINUX_GUEST)
 # ---------------------------------------------------------------- tests
 # Integration tests boot the real image in Bochs (VMX) and QEMU TCG (no
 # VMX) and read the serial console.
-.PHONY: fault-image
+.PHONY: fault-image hooks-image
 fault-image: $(BUILD)/fault/tessera.efi
+hooks-image: $(BUILD)/hooks/tessera.efi
+
+# Test files run in parallel, one emulator per job (pytest-xdist): each
+# file boots its own machines, and a file stays on one job.
+TEST_JOBS ?= 2
 
 .PHONY: test
 test: deps
 	$(MAKE) unit
-	$(MAKE) all fault-image linux-guest
-	$(PYTHON) -m pytest -v tests/integration
+	$(MAKE) all fault-image hooks-image linux-guest
+	$(PYTHON) -m pytest -v -n $(TEST_JOBS) --dist loadfile --durations=0 tests/integration
 
 .PHONY: clean
 clean:
@@ -204,7 +229,9 @@ help:
 	@echo "                    CONFIG=file (default configs/default.cfg)"
 	@echo "  make test       unit tests, then boot tests under Bochs and QEMU"
 	@echo "                  (a Linux partition too: fetches the Linux test guest)"
-	@echo "  make unit       host unit tests only"
+	@echo "  make unit       host unit tests only (with ThreadSanitizer tests of shared code)"
+	@echo "  make fault-image  the test build that faults in the core ($(BUILD)/fault)"
+	@echo "  make hooks-image  the test build with test hooks, e.g. HC_TEST_HOLD ($(BUILD)/hooks)"
 	@echo "  make bench      measure exit costs, partition vs bare, sizes (EMU=bochs|kvm)"
 	@echo "  make esp        lay out the EFI system partition in $(BUILD)/esp"
 	@echo "  make linux-guest  fetch Debian's cloud kernel and busybox (apt-get download)"

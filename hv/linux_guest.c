@@ -55,19 +55,15 @@ bool linux_guest_load(struct partition *p, const void *kernel, size_t ksize,
 	return true;
 }
 
-/* Absent-device accesses reported per start, so a boot's probing shows in
- * the log without flooding it. */
-#define ABSENT_REPORTS 8
-
 void linux_guest_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value)
 {
 	struct partition *p = v->part;
 	enum acpi_pm_action act;
 	unsigned slp_typ = 0;
 
-	spin_lock(&p->lock);
+	spin_lock(&p->dev_lock);
 	act = acpi_pm_io(&p->pm, port, size, write, value, &slp_typ);
-	spin_unlock(&p->lock);
+	spin_unlock(&p->dev_lock);
 	switch (act) {
 	case ACPI_PM_NOT_MINE:
 		break;
@@ -75,7 +71,8 @@ void linux_guest_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *va
 		if (slp_typ == GUEST_ACPI_S5_SLP_TYP)
 			partition_poweroff(p);
 		else
-			partition_report(p, "sleep state with SLP_TYP %u is not supported", slp_typ);
+			partition_event(p, EV_UNSUPPORTED, "sleep state with SLP_TYP %u is not supported",
+					slp_typ);
 		return;
 	case ACPI_PM_RESET:
 		partition_reboot(p);
@@ -85,8 +82,8 @@ void linux_guest_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *va
 	}
 	if (!write)
 		*value = 0xffffffffu; /* as if nothing answered on the bus */
-	if (p->absent_io++ < ABSENT_REPORTS)
-		log_printf("tessera: partition %s: no device at port 0x%x (%s, size %u)%s\n",
-			   p->name, port, write ? "write" : "read", size,
-			   p->absent_io == ABSENT_REPORTS ? "; further ones not reported" : "");
+	/* Linux probes legacy PC devices at boot: counted, shown at a
+	 * bounded rate, not a violation. */
+	partition_event(p, EV_ABSENT, "no device at port 0x%x (%s, size %u)", port,
+			write ? "write" : "read", size);
 }

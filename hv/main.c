@@ -288,7 +288,7 @@ void hv_main(struct boot_info *bi)
 	vcpu_loop_release();
 	for (unsigned i = 0; i < npartitions; i++)
 		if (partitions[i].cfg->autostart && partitions[i].state != PART_FAILED)
-			partition_start(&partitions[i]);
+			partition_start(&partitions[i], why, sizeof(why)); /* a failure is logged */
 	log_printf("tessera: ready\n");
 	__atomic_store_n(&boot_done, true, __ATOMIC_RELEASE);
 	if (hv_config.hv.console_cpu == 0)

@@ -1,6 +1,15 @@
 /*
- * Partitions: creating them from the config, booting them, and the two
- * ways they end (see the state diagram in tessera/partition.h).
+ * Partitions: creating them from the config, booting them, and every
+ * change of their state (the diagram in tessera/lifecycle.h; the locks in
+ * tessera/partition.h).
+ *
+ * Who changes what:
+ *  - The console (commands and its supervisor, always on the console's
+ *    CPU) starts, stops, pauses and resumes, and waits for the vCPUs.
+ *  - A vCPU's own CPU ends its partition from the guest's side (exit,
+ *    poweroff, reboot, fault) without waiting: it asks every vCPU to
+ *    leave, and the last one out completes the stop (partition_vcpu_left).
+ *  - partition_transition() is the one writer of p->state.
  */
 #include <tessera/arch.h>
 #include <tessera/bootinfo.h>
@@ -21,38 +30,281 @@ unsigned npartitions;
 static struct vcpu *pcpu_vcpu[MAX_CPUS];
 static const struct boot_info *boot;
 
-const char *partition_state_name(enum partition_state s)
-{
-	switch (s) {
-	case PART_STOPPED:
-		return "STOPPED";
-	case PART_RUNNING:
-		return "RUNNING";
-	case PART_FAILED:
-		return "FAILED";
-	}
-	return "?";
-}
+/* How long the console waits for the vCPUs to leave guest mode (or to be
+ * held, for a pause). Generous: under an emulator a millisecond of guest
+ * time is a lot of host time. */
+#define STOP_TIMEOUT_MS 2000ull
+#define STOP_TIMEOUT_NS (STOP_TIMEOUT_MS * 1000 * 1000)
 
 struct vcpu *vcpu_of_pcpu(unsigned pcpu)
 {
 	return pcpu < MAX_CPUS ? pcpu_vcpu[pcpu] : NULL;
 }
 
-/* Guest output, one whole line at a time, to the hypervisor console. */
-static void emit_line(void *ctx, const char *prefix, const char *line)
+const char *vcpu_run_state_name(enum vcpu_run_state s)
+{
+	switch (s) {
+	case VCPU_IDLE:
+		return "idle";
+	case VCPU_WAIT_SIPI:
+		return "waiting for SIPI";
+	case VCPU_RUNNING:
+		return "running";
+	case VCPU_PAUSED:
+		return "paused";
+	}
+	return "?";
+}
+
+/* ----------------------------------------------------- guest output */
+
+static void out_line(void *ctx, const char *prefix, const char *line)
 {
 	console_guest_line(ctx, prefix, line);
 }
 
+static void out_raw(void *ctx, const void *data, size_t n)
+{
+	console_guest_raw(ctx, data, n);
+}
+
+static void out_attach(void *ctx, bool attached)
+{
+	console_partition_attach(ctx, attached);
+}
+
+/* The virtual UART transmits a byte (called under p->dev_lock). */
 static void uart_tx(void *ctx, u8 byte)
 {
 	struct partition *p = ctx;
 
-	ring_write(&p->scrollback, &byte, 1);
-	lineout_byte(&p->out, byte);
-	console_guest_byte(p, byte);
+	gout_write(&p->out, GOUT_UART, &byte, 1);
 }
+
+void partition_console_input(struct partition *p, u8 byte)
+{
+	spin_lock(&p->dev_lock);
+	vuart_rx_push(&p->uart, &byte, 1);
+	if (p->cfg->format == FORMAT_LINUX)
+		partition_irq_update(p); /* its driver waits for the receive interrupt */
+	spin_unlock(&p->dev_lock);
+}
+
+/* ------------------------------------------------------- lifecycle */
+
+/* A hypervisor bug: say everything about the partition. */
+static void dump_bug_locked(struct partition *p, enum partition_state to)
+{
+	log_printf("tessera: hypervisor bug: partition %s: illegal transition %s -> %s\n", p->name,
+		   partition_state_name(p->state), partition_state_name(to));
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		const struct vcpu *v = &p->vcpus[i];
+
+		log_printf("    vcpu %u (cpu %u): %s, requests 0x%x, %llu exits\n", i, v->pcpu,
+			   vcpu_run_state_name(vcpu_run_state(v)),
+			   __atomic_load_n(&v->requests, __ATOMIC_RELAXED),
+			   (unsigned long long)v->exits);
+	}
+}
+
+bool partition_transition_locked(struct partition *p, u32 from, enum partition_state to)
+{
+	enum partition_state cur = p->state;
+
+	if (!(from & PART_SET(cur)))
+		return false;
+	if (!partition_state_legal(cur, to)) {
+		dump_bug_locked(p, to);
+		return false;
+	}
+	__atomic_store_n(&p->state, to, __ATOMIC_RELEASE);
+	return true;
+}
+
+bool partition_transition(struct partition *p, u32 from, enum partition_state to)
+{
+	bool ok;
+
+	spin_lock(&p->lock);
+	ok = partition_transition_locked(p, from, to);
+	spin_unlock(&p->lock);
+	return ok;
+}
+
+static enum partition_state state_of(const struct partition *p)
+{
+	return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE);
+}
+
+/* Replace request bits: clear, then set, as one atomic step, so that a
+ * vCPU never sees a stop and a start at once. */
+static void request_replace(struct vcpu *v, u32 clear, u32 set)
+{
+	u32 old = __atomic_load_n(&v->requests, __ATOMIC_RELAXED), new;
+
+	do
+		new = (old & ~clear) | set;
+	while (!__atomic_compare_exchange_n(&v->requests, &old, new, true, __ATOMIC_ACQ_REL,
+					    __ATOMIC_RELAXED));
+}
+
+/* Kick or preempt v's CPU as the requests need (not our own: this CPU is
+ * in the hypervisor, and looks at them before it runs the guest again). */
+static void wake(struct vcpu *v, u32 req)
+{
+	if (v->pcpu == arch_this_cpu()->index)
+		return;
+	if (req & (VCPU_REQ_STOP | VCPU_REQ_PAUSE))
+		arch_cpu_preempt(v->pcpu);
+	else if (req & VCPU_REQ_KICK)
+		arch_cpu_kick(v->pcpu);
+	/* START and RELOAD find a vCPU that polls for them (idle, or
+	 * waiting for its SIPI): no interrupt, which would only cost its
+	 * guest an exit. */
+}
+
+void vcpu_request(struct vcpu *v, u32 req)
+{
+	request_replace(v, 0, req);
+	wake(v, req);
+}
+
+static void stop_all(struct partition *p)
+{
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		request_replace(&p->vcpus[i], VCPU_REQ_START | VCPU_REQ_PAUSE | VCPU_REQ_RELOAD,
+				VCPU_REQ_STOP);
+		wake(&p->vcpus[i], VCPU_REQ_STOP);
+	}
+}
+
+/*
+ * The vCPU on the console's own CPU, when the console shares it with a
+ * partition (console_cpu = none): the console runs between two of its
+ * exits, or while it is idle, so it is not in guest mode now and will not
+ * be until the command returns, when it looks at its requests first. It
+ * counts as out; waiting for it would wait forever.
+ */
+static const struct vcpu *parked_here(void)
+{
+	return vcpu_of_pcpu(arch_this_cpu()->index);
+}
+
+/* The first vCPU of p that is not out of guest mode, or NULL. */
+static const struct vcpu *vcpu_not_out(const struct partition *p, const struct vcpu *parked)
+{
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		const struct vcpu *v = &p->vcpus[i];
+
+		if (v != parked && vcpu_run_state(v) != VCPU_IDLE)
+			return v;
+	}
+	return NULL;
+}
+
+static void say_suppressed(struct partition *p, enum event_kind k, u64 n)
+{
+	if (n)
+		log_printf("tessera: partition %s: %llu more %s reports suppressed\n", p->name,
+			   (unsigned long long)n, event_kind_name(k));
+}
+
+/* STOPPING, and every vCPU is out: STOPPED. */
+static void stop_complete_locked(struct partition *p, const struct vcpu *parked)
+{
+	if (state_of(p) != PART_STOPPING || vcpu_not_out(p, parked))
+		return;
+	partition_transition_locked(p, PART_SET(PART_STOPPING), PART_STOPPED);
+	gout_end_lines(&p->out);
+	spin_lock(&p->events.lock);
+	for (unsigned k = 0; k < EV_NKINDS; k++)
+		say_suppressed(p, k, ratelimit_take_suppressed(&p->events.rl[k]));
+	spin_unlock(&p->events.lock);
+	if (p->stop_reason == STOP_CONSOLE) {
+		/* A stopped partition's output stops at once (scrollback keeps it). */
+		console_partition_stopped(p);
+		log_printf("tessera: partition %s stopped\n", p->name);
+	}
+}
+
+void partition_vcpu_left(struct vcpu *v)
+{
+	struct partition *p = v->part;
+
+	spin_lock(&p->lock);
+	__atomic_store_n(&v->run, VCPU_IDLE, __ATOMIC_RELEASE);
+	stop_complete_locked(p, NULL);
+	spin_unlock(&p->lock);
+}
+
+bool partition_vcpu_begin(struct vcpu *v)
+{
+	struct partition *p = v->part;
+	bool begin;
+	u32 req;
+
+	if (!(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_LEAVE))
+		return false;
+	spin_lock(&p->lock);
+	req = __atomic_fetch_and(&v->requests, ~(VCPU_REQ_LEAVE | VCPU_REQ_KICK | VCPU_REQ_RELOAD),
+				 __ATOMIC_ACQ_REL);
+	begin = (req & VCPU_REQ_START) && (PART_SET(p->state) & PART_SET_ACTIVE);
+	if (begin) {
+		v->started = v->index == 0; /* an AP starts at its SIPI */
+		__atomic_store_n(&v->run, v->index ? VCPU_WAIT_SIPI : VCPU_RUNNING,
+				 __ATOMIC_RELEASE);
+	}
+	spin_unlock(&p->lock);
+	return begin;
+}
+
+bool partition_vcpu_take_sipi(struct vcpu *v)
+{
+	struct partition *p = v->part;
+	bool taken;
+
+	spin_lock(&p->lock);
+	taken = __atomic_fetch_and(&v->requests, ~VCPU_REQ_RELOAD, __ATOMIC_ACQ_REL) &
+		VCPU_REQ_RELOAD;
+	if (taken) {
+		v->boot = (struct vcpu_boot){ .mode = VCPU_BOOT_REAL_SIPI,
+					      .sipi_vector = v->sipi_vector };
+		v->started = true;
+		__atomic_store_n(&v->run, VCPU_RUNNING, __ATOMIC_RELEASE);
+	}
+	spin_unlock(&p->lock);
+	return taken;
+}
+
+void partition_vcpu_sipi(struct vcpu *t, u8 vector)
+{
+	struct partition *p = t->part;
+
+	spin_lock(&p->lock);
+	/* A SIPI to a CPU that has started is ignored, as on hardware
+	 * (SDM Vol. 3A 9.4.4.1); so is a second one before the first is taken. */
+	if (!t->started && !(__atomic_load_n(&t->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_RELOAD)) {
+		t->sipi_vector = vector;
+		vcpu_request(t, VCPU_REQ_RELOAD);
+	}
+	spin_unlock(&p->lock);
+}
+
+void partition_vcpu_init(struct vcpu *t)
+{
+	struct partition *p = t->part;
+
+	/* INIT puts an AP in wait-for-SIPI (SDM 9.4.4.1): one that has not
+	 * started is there already, and forgets a SIPI not yet taken.
+	 * Restarting a running AP by INIT is not supported (a partition
+	 * restart is). */
+	spin_lock(&p->lock);
+	if (!t->started)
+		request_replace(t, VCPU_REQ_RELOAD, 0);
+	spin_unlock(&p->lock);
+}
+
+/* ---------------------------------------------------- creating them */
 
 static const struct boot_file *find_file(const char *path)
 {
@@ -80,14 +332,16 @@ static const char *file_problem(const struct boot_file *f)
 
 static bool create_one(struct partition *p, const struct cfg_partition *c, struct pmm *pmm)
 {
+	static const struct gout_sink sink = { out_line, out_raw, out_attach, NULL };
+	struct gout_sink mine = sink;
 	char why[160];
 	unsigned n = 0;
 
 	p->cfg = c;
 	str_copy(p->name, c->name, sizeof(p->name));
 	p->state = PART_STOPPED;
-	ring_init(&p->scrollback, p->scrollback_buf, sizeof(p->scrollback_buf));
-	lineout_init(&p->out, p->name, emit_line, p);
+	mine.ctx = p;
+	gout_init(&p->out, p->name, p->scrollback_buf, sizeof(p->scrollback_buf), &mine);
 	vuart_init(&p->uart, uart_tx, p);
 
 	unsigned ncpus = 0;
@@ -147,9 +401,17 @@ void partitions_init(const struct config *cfg, const struct boot_info *bi, struc
 	}
 }
 
+struct partition *partition_by_name(const char *name)
+{
+	for (unsigned i = 0; i < npartitions; i++)
+		if (str_eq_nocase(partitions[i].name, name))
+			return &partitions[i];
+	return NULL;
+}
+
 /* Load the kernel into the partition's memory and point vCPU 0 at it.
  * The images stay where the loader put them, so a restart reloads a
- * pristine copy. */
+ * pristine copy. On failure the partition is FAILED, and false. */
 static bool load_kernel(struct partition *p)
 {
 	const struct cfg_partition *c = p->cfg;
@@ -198,58 +460,61 @@ static bool load_kernel(struct partition *p)
 	return true;
 }
 
-/* How long a vCPU may take to leave guest mode after a kick. Generous:
- * under an emulator a millisecond of guest time is a lot of host time. */
-#define STOP_TIMEOUT_NS (2000ull * 1000 * 1000)
-
-/*
- * A vCPU on the CPU we run on is the console's own when it shares CPU 0
- * (console_cpu = none): the console runs between two of its exits, so it
- * is not in guest mode now, and it leaves arch_vcpu_run() as soon as the
- * command returns (vcpu_must_leave()). Waiting for it would wait forever.
- */
-static bool on_this_cpu(const struct vcpu *v)
+/* Wait (reading console input) until every vCPU of p is out of guest
+ * mode; false, with the first that is not, after the stop timeout. */
+static const struct vcpu *wait_vcpus_out(struct partition *p)
 {
-	return v->pcpu == arch_this_cpu()->index;
-}
-
-static bool wait_vcpus_idle(struct partition *p)
-{
+	const struct vcpu *parked = parked_here(), *v;
 	u64 deadline = arch_time_ns() + STOP_TIMEOUT_NS;
 
-	for (unsigned i = 0; i < p->nvcpus; i++)
-		while (p->vcpus[i].run != VCPU_IDLE && !on_this_cpu(&p->vcpus[i])) {
-			if (arch_time_ns() > deadline) {
-				log_printf("tessera: partition %s: vcpu %u (cpu %u) did not stop\n",
-					   p->name, i, p->vcpus[i].pcpu);
-				return false;
-			}
-			console_idle_poll();
-		}
-	return true;
+	while ((v = vcpu_not_out(p, parked)) && arch_time_ns() < deadline)
+		console_idle_poll();
+	return v;
 }
 
-bool partition_start(struct partition *p)
+bool partition_start(struct partition *p, char *why, size_t n)
 {
-	if (!p->mem || p->state == PART_RUNNING)
+	const struct vcpu *busy;
+	enum partition_state s = state_of(p);
+
+	if (!p->mem) {
+		strfmt(why, n, "%s", p->last_fault[0] ? p->last_fault : "it has no memory");
 		return false;
-	if (!wait_vcpus_idle(p))
+	}
+	if (!(PART_SET(s) & (PART_SET(PART_STOPPED) | PART_SET(PART_FAILED)))) {
+		strfmt(why, n, "it is %s", partition_state_name(s));
 		return false;
-	p->violations = 0;
-	p->absent_io = 0;
-	p->reboot_pending = false;
-	p->exit_code = 0;
-	p->last_fault[0] = 0;
-	spin_lock(&p->lock);
+	}
+	/* A FAILED partition's vCPUs may still be on their way out, or one
+	 * may be stuck: its memory is not touched until all are out. */
+	busy = wait_vcpus_out(p);
+	if (busy) {
+		strfmt(why, n, "vcpu %u (cpu %u) has not stopped yet", busy->index, busy->pcpu);
+		return false;
+	}
+	/* A start clears a failure first, so that a kernel that fails to
+	 * load makes it FAILED again, with the new reason. */
+	partition_transition(p, PART_SET(PART_FAILED), PART_STOPPED);
+	p->stop_timed_out = false;
+	spin_lock(&p->dev_lock);
 	vuart_reset(&p->uart);
 	vpic_init(&p->pic);
-	p->virq = false;
+	__atomic_store_n(&p->virq, false, __ATOMIC_RELEASE);
 	acpi_pm_reset(&p->pm);
-	spin_unlock(&p->lock);
-	lineout_flush(&p->out);
-	if (!load_kernel(p))
+	spin_unlock(&p->dev_lock);
+	spin_lock(&p->events.lock);
+	memset(p->events.count, 0, sizeof(p->events.count));
+	memset(p->events.rl, 0, sizeof(p->events.rl));
+	spin_unlock(&p->events.lock);
+	gout_end_lines(&p->out);
+	if (!load_kernel(p)) {
+		strfmt(why, n, "%s", p->last_fault);
 		return false;
-	p->state = PART_RUNNING;
+	}
+	spin_lock(&p->lock);
+	p->exit_code = 0;
+	p->last_fault[0] = 0;
+	p->reboot_pending = false;
 	p->started_ns = arch_time_ns();
 	p->starts++;
 	for (unsigned i = 0; i < p->nvcpus; i++) {
@@ -258,119 +523,155 @@ bool partition_start(struct partition *p)
 		memset(&v->regs, 0, sizeof(v->regs));
 		v->exits = 0;
 		memset(v->exit_count, 0, sizeof(v->exit_count));
-		v->started = false;
-		v->sipi_pending = false;
-		v->stop_request = false;
-		__atomic_fetch_add(&v->start_seq, 1, __ATOMIC_RELEASE);
 	}
+	partition_transition_locked(p, PART_SET(PART_STOPPED), PART_RUNNING);
+	/* The boot state and registers above are handed over with START. */
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		request_replace(&p->vcpus[i], VCPU_REQ_STOP | VCPU_REQ_PAUSE | VCPU_REQ_RELOAD,
+				VCPU_REQ_START);
+	spin_unlock(&p->lock);
 	log_printf("tessera: partition %s started\n", p->name);
 	return true;
 }
 
-/* Ask every vCPU to leave guest mode, and kick the CPUs that may be in it. */
-static void stop_vcpus(struct partition *p)
+bool partition_stop(struct partition *p, char *why, size_t n)
 {
-	struct pcpu *self = arch_this_cpu();
-
-	for (unsigned i = 0; i < p->nvcpus; i++) {
-		p->vcpus[i].stop_request = true;
-		if (p->vcpus[i].pcpu != self->index)
-			arch_cpu_kick(p->vcpus[i].pcpu);
-	}
-}
-
-bool partition_stop(struct partition *p)
-{
-	bool was_running;
+	const struct vcpu *stuck;
+	enum partition_state s;
+	u64 deadline = arch_time_ns() + STOP_TIMEOUT_NS;
 
 	spin_lock(&p->lock);
-	was_running = p->state == PART_RUNNING;
-	stop_vcpus(p);
+	s = p->state;
+	if (!partition_transition_locked(p, PART_SET_ACTIVE, PART_STOPPING)) {
+		spin_unlock(&p->lock);
+		strfmt(why, n, "it is %s", partition_state_name(s));
+		return false;
+	}
+	p->stop_reason = STOP_CONSOLE;
+	stop_all(p);
+	stop_complete_locked(p, parked_here());
 	spin_unlock(&p->lock);
-	if (!wait_vcpus_idle(p))
-		return false; /* still RUNNING as far as anyone can tell */
-	if (was_running && p->state == PART_RUNNING)
-		p->state = PART_STOPPED;
-	/* Its unfinished last line goes into the queue that is then emptied:
-	 * a stopped partition's output stops at once (scrollback keeps it). */
-	lineout_flush(&p->out);
-	console_partition_stopped(p);
-	if (was_running)
-		log_printf("tessera: partition %s stopped\n", p->name);
+
+	/* The last vCPU out completes the stop (partition_vcpu_left). */
+	while (state_of(p) == PART_STOPPING && arch_time_ns() < deadline) {
+		console_idle_poll();
+		spin_lock(&p->lock);
+		stop_complete_locked(p, parked_here());
+		spin_unlock(&p->lock);
+	}
+	spin_lock(&p->lock);
+	stuck = state_of(p) == PART_STOPPING ? vcpu_not_out(p, parked_here()) : NULL;
+	spin_unlock(&p->lock);
+	if (stuck) {
+		/* Its memory stays allocated and mapped, untouched: the stuck
+		 * vCPU may still use it. A start waits until it is out. */
+		partition_fail(p, "vcpu %u (cpu %u) did not stop within %llu ms", stuck->index,
+			       stuck->pcpu, STOP_TIMEOUT_MS);
+		p->stop_timed_out = true;
+	}
+	s = state_of(p);
+	if (s != PART_STOPPED) {
+		strfmt(why, n, "%s", s == PART_FAILED ? p->last_fault : partition_state_name(s));
+		return false;
+	}
 	return true;
 }
 
-bool partition_restart(struct partition *p)
+bool partition_restart(struct partition *p, char *why, size_t n)
 {
-	if (!p->mem || !partition_stop(p))
+	/* A stop that ends FAILED because a vCPU faulted on its way out
+	 * still lets the start go ahead; one with a vCPU stuck does not. */
+	if (PART_SET(state_of(p)) & PART_SET_ACTIVE && !partition_stop(p, why, n) &&
+	    vcpu_not_out(p, parked_here()))
 		return false;
-	if (p->state == PART_FAILED)
-		p->state = PART_STOPPED;
-	return partition_start(p);
+	return partition_start(p, why, n);
 }
 
-bool partition_pause(struct partition *p)
+bool partition_pause(struct partition *p, char *why, size_t n)
 {
+	const struct vcpu *parked = parked_here();
 	u64 deadline = arch_time_ns() + STOP_TIMEOUT_NS;
-	struct pcpu *self = arch_this_cpu();
+	enum partition_state s = state_of(p);
 
-	for (unsigned i = 0; i < p->nvcpus; i++) {
-		p->vcpus[i].pause_request = true;
-		if (p->vcpus[i].pcpu != self->index)
-			arch_cpu_kick(p->vcpus[i].pcpu);
+	if (!partition_transition(p, PART_SET(PART_RUNNING), PART_PAUSED)) {
+		strfmt(why, n, "it is %s", partition_state_name(s));
+		return false;
 	}
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		vcpu_request(&p->vcpus[i], VCPU_REQ_PAUSE);
 	for (unsigned i = 0; i < p->nvcpus; i++) {
 		struct vcpu *v = &p->vcpus[i];
 
 		/* The console's own CPU's vCPU is between two exits right now:
-		 * its state is in its VMCS, current on this CPU. It holds at its
-		 * pause point once the command returns. */
-		if (on_this_cpu(v) && v->run == VCPU_RUNNING && !v->paused) {
+		 * its state is in its VMCS, current on this CPU. It holds in
+		 * vcpu_check_requests() once the command returns. */
+		if (v == parked && vcpu_run_state(v) == VCPU_RUNNING) {
 			arch_vcpu_snapshot(v, &v->snap);
-			v->paused = true;
+			spin_lock(&p->lock);
+			__atomic_store_n(&v->run, VCPU_PAUSED, __ATOMIC_RELEASE);
+			spin_unlock(&p->lock);
 			continue;
 		}
-		/* Only a vCPU that is in the guest can be held; one waiting for
-		 * its SIPI or idle has no guest state to show. */
-		while (v->run == VCPU_RUNNING && !v->paused && arch_time_ns() < deadline)
-			__builtin_ia32_pause();
-	}
-	for (unsigned i = 0; i < p->nvcpus; i++)
-		if (p->vcpus[i].run == VCPU_RUNNING && !p->vcpus[i].paused)
+		/* Only a vCPU that runs its guest is held; one waiting for its
+		 * SIPI or idle has no guest state to show. */
+		while (vcpu_run_state(v) == VCPU_RUNNING && arch_time_ns() < deadline)
+			console_idle_poll();
+		if (vcpu_run_state(v) == VCPU_RUNNING) {
+			partition_resume(p);
+			strfmt(why, n, "vcpu %u (cpu %u) did not pause within %llu ms", v->index,
+			       v->pcpu, STOP_TIMEOUT_MS);
 			return false;
+		}
+	}
+	s = state_of(p);
+	if (s != PART_PAUSED) { /* it failed or ended meanwhile */
+		strfmt(why, n, "it is %s", partition_state_name(s));
+		return false;
+	}
 	return true;
 }
 
-void partition_resume(struct partition *p)
+bool partition_resume(struct partition *p)
 {
-	for (unsigned i = 0; i < p->nvcpus; i++) {
-		p->vcpus[i].pause_request = false;
-		if (on_this_cpu(&p->vcpus[i])) /* marked by partition_pause(), not held */
-			p->vcpus[i].paused = false;
-	}
-}
+	const struct vcpu *parked = parked_here();
 
-struct partition *partition_by_name(const char *name)
-{
-	for (unsigned i = 0; i < npartitions; i++)
-		if (str_eq_nocase(partitions[i].name, name))
-			return &partitions[i];
-	return NULL;
+	if (!partition_transition(p, PART_SET(PART_PAUSED), PART_RUNNING))
+		return false;
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		struct vcpu *v = &p->vcpus[i];
+
+		request_replace(v, VCPU_REQ_PAUSE, 0);
+		/* Marked by partition_pause() and not held yet: it runs on. */
+		if (v == parked && vcpu_run_state(v) == VCPU_PAUSED) {
+			spin_lock(&p->lock);
+			__atomic_store_n(&v->run, VCPU_RUNNING, __ATOMIC_RELEASE);
+			spin_unlock(&p->lock);
+		}
+	}
+	return true;
 }
 
 void partition_fail(struct partition *p, const char *fmt, ...)
 {
+	char why[sizeof(p->last_fault)];
+	bool first;
 	va_list ap;
 
-	spin_lock(&p->lock);
 	va_start(ap, fmt);
-	vstrfmt(p->last_fault, sizeof(p->last_fault), fmt, ap);
+	vstrfmt(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	p->state = PART_FAILED;
-	stop_vcpus(p);
+	spin_lock(&p->lock);
+	/* The first fault is the one a FAILED partition shows; one that
+	 * comes after it (another vCPU's, say) is only logged. */
+	first = partition_transition_locked(p, ~PART_SET(PART_FAILED), PART_FAILED);
+	if (first) {
+		str_copy(p->last_fault, why, sizeof(p->last_fault));
+		stop_all(p);
+	}
 	spin_unlock(&p->lock);
-	lineout_flush(&p->out);
-	log_printf("tessera: partition %s FAILED: %s\n", p->name, p->last_fault);
+	gout_end_lines(&p->out);
+	log_printf("tessera: partition %s %s: %s\n", p->name, first ? "FAILED" : "(failed already)",
+		   why);
 }
 
 /*
@@ -407,47 +708,76 @@ static void log_exit_summary(struct partition *p)
 		   (unsigned long long)total, (unsigned long long)ms, top);
 }
 
-/* The guest ended itself: every vCPU stops, the partition is STOPPED. */
-static void guest_ended(struct partition *p, int code, bool reboot)
+/* The guest ended itself: every vCPU leaves; the last one out makes it
+ * STOPPED. False if it was not running (a fault came first, say). */
+static bool guest_ended(struct partition *p, enum stop_reason why, int code)
 {
+	bool ok;
+
 	spin_lock(&p->lock);
-	p->exit_code = code;
-	if (p->state == PART_RUNNING)
-		p->state = PART_STOPPED;
-	p->reboot_pending = reboot;
-	stop_vcpus(p);
+	ok = partition_transition_locked(p, PART_SET_ACTIVE, PART_STOPPING);
+	if (ok) {
+		p->stop_reason = why;
+		p->exit_code = code;
+		p->reboot_pending = why == STOP_REBOOT;
+		stop_all(p);
+	}
 	spin_unlock(&p->lock);
-	lineout_flush(&p->out);
+	return ok;
 }
 
 void partition_exit(struct partition *p, int code)
 {
-	guest_ended(p, code, false);
+	if (!guest_ended(p, STOP_EXIT, code))
+		return;
 	log_printf("tessera: partition %s exited with code %d\n", p->name, code);
 	log_exit_summary(p);
 }
 
 void partition_poweroff(struct partition *p)
 {
-	guest_ended(p, 0, false);
+	if (!guest_ended(p, STOP_POWEROFF, 0))
+		return;
 	log_printf("tessera: partition %s powered off\n", p->name);
 	log_exit_summary(p);
 }
 
 void partition_reboot(struct partition *p)
 {
-	guest_ended(p, 0, true);
-	log_printf("tessera: partition %s reset itself; starting it again\n", p->name);
+	if (guest_ended(p, STOP_REBOOT, 0))
+		log_printf("tessera: partition %s reset itself; starting it again\n", p->name);
 }
 
-void partition_report(struct partition *p, const char *fmt, ...)
+bool partition_take_reboot(struct partition *p)
+{
+	bool take;
+
+	spin_lock(&p->lock);
+	take = p->reboot_pending && p->state == PART_STOPPED;
+	if (take)
+		p->reboot_pending = false;
+	spin_unlock(&p->lock);
+	return take;
+}
+
+void partition_event(struct partition *p, enum event_kind kind, const char *fmt, ...)
 {
 	char msg[200];
+	u64 suppressed;
+	bool print;
 	va_list ap;
 
+	if ((unsigned)kind >= EV_NKINDS)
+		return;
+	spin_lock(&p->events.lock);
+	p->events.count[kind]++;
+	print = ratelimit_allow(&p->events.rl[kind], arch_time_ns(), &suppressed);
+	spin_unlock(&p->events.lock);
+	say_suppressed(p, kind, suppressed);
+	if (!print)
+		return;
 	va_start(ap, fmt);
 	vstrfmt(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	p->violations++;
 	log_printf("tessera: partition %s: %s\n", p->name, msg);
 }

@@ -28,13 +28,11 @@
 #define ICR_SHORTHAND_ALL 2 /* including self; 3 is all excluding self */
 
 /*
- * A physical CPU with a vCPU waits here until the vCPU is started, runs it
- * until it stops, and waits again. An AP of a running partition first
- * waits for the SIPI its BSP sends (vcpu_send_ipi).
- *
- * The hand-over: partition_start() prepares v->boot, clears stop_request
- * and then bumps start_seq; this loop acts on each new start_seq once.
- * Only this CPU writes v->run, so no start can be lost to a race.
+ * A physical CPU with a vCPU waits here until the vCPU is asked to start,
+ * runs it until it must leave, and waits again. An AP of a running
+ * partition first waits for the SIPI its BSP sends (vcpu_send_ipi). Every
+ * change of v->run is made under p->lock, so that the lifecycle
+ * (partition.c) always sees where each vCPU is.
  */
 static volatile bool vcpus_assigned;
 
@@ -43,34 +41,34 @@ void vcpu_loop_release(void)
 	__atomic_store_n(&vcpus_assigned, true, __ATOMIC_RELEASE);
 }
 
-/* An AP: wait for its SIPI, a stop, or a new start. */
-static bool wait_for_sipi(struct vcpu *v, u32 seq)
+static u32 requests_of(const struct vcpu *v)
 {
-	v->run = VCPU_WAIT_SIPI;
-	while (!v->sipi_pending) {
-		if (v->stop_request || __atomic_load_n(&v->start_seq, __ATOMIC_ACQUIRE) != seq) {
-			v->run = VCPU_IDLE;
+	return __atomic_load_n(&v->requests, __ATOMIC_ACQUIRE);
+}
+
+/* An AP: wait for its SIPI (not while paused), a stop, or a new start. */
+static bool wait_for_sipi(struct vcpu *v)
+{
+	for (;;) {
+		u32 req = requests_of(v);
+
+		if (req & VCPU_REQ_LEAVE)
 			return false;
-		}
+		if ((req & VCPU_REQ_RELOAD) && !(req & VCPU_REQ_PAUSE) && partition_vcpu_take_sipi(v))
+			return true;
 		vcpu_host_work(v);
 		__builtin_ia32_pause();
 	}
-	v->boot = (struct vcpu_boot){ .mode = VCPU_BOOT_REAL_SIPI, .sipi_vector = v->sipi_vector };
-	v->sipi_pending = false;
-	return true;
 }
 
 void vcpu_loop(unsigned pcpu)
 {
-	u32 seen = 0;
-
 	/* APs get here as soon as they are online, before the BSP has read
 	 * the config and given CPUs to partitions. */
 	while (!__atomic_load_n(&vcpus_assigned, __ATOMIC_ACQUIRE))
 		__builtin_ia32_pause();
 	for (;;) {
 		struct vcpu *v = vcpu_of_pcpu(pcpu);
-		u32 seq;
 
 		if (!v) {
 			if (!console_shares_cpu(pcpu))
@@ -79,21 +77,49 @@ void vcpu_loop(unsigned pcpu)
 			__builtin_ia32_pause();
 			continue;
 		}
-		seq = __atomic_load_n(&v->start_seq, __ATOMIC_ACQUIRE);
-		if (seq == seen || v->stop_request) {
+		if (!partition_vcpu_begin(v)) {
 			vcpu_host_work(v);
 			__builtin_ia32_pause();
 			continue;
 		}
-		seen = seq;
-		v->run_seq = seq;
-		if (v->index != 0 && !wait_for_sipi(v, seq))
-			continue;
-		v->started = true;
-		v->run = VCPU_RUNNING;
-		arch_vcpu_run(v);
-		v->run = VCPU_IDLE;
+		if (v->index == 0 || wait_for_sipi(v))
+			arch_vcpu_run(v);
+		partition_vcpu_left(v);
 	}
+}
+
+/* PAUSE: hold here, between two exits, with the registers saved, until
+ * resumed, stopped or started anew. */
+static void hold(struct vcpu *v)
+{
+	struct partition *p = v->part;
+
+	arch_vcpu_snapshot(v, &v->snap);
+	spin_lock(&p->lock);
+	__atomic_store_n(&v->run, VCPU_PAUSED, __ATOMIC_RELEASE);
+	spin_unlock(&p->lock);
+	while ((requests_of(v) & (VCPU_REQ_PAUSE | VCPU_REQ_LEAVE)) == VCPU_REQ_PAUSE) {
+		vcpu_host_work(v); /* the console may share this CPU: it resumes us */
+		__builtin_ia32_pause();
+	}
+	spin_lock(&p->lock);
+	__atomic_store_n(&v->run, VCPU_RUNNING, __ATOMIC_RELEASE);
+	spin_unlock(&p->lock);
+}
+
+bool vcpu_check_requests(struct vcpu *v)
+{
+	u32 req = requests_of(v);
+
+	if (__builtin_expect(!req, 1))
+		return false;
+	if (req & VCPU_REQ_LEAVE)
+		return true;
+	if (req & VCPU_REQ_KICK) /* its purpose is served: we are looking */
+		__atomic_fetch_and(&v->requests, ~VCPU_REQ_KICK, __ATOMIC_ACQ_REL);
+	if (req & VCPU_REQ_PAUSE)
+		hold(v);
+	return requests_of(v) & VCPU_REQ_LEAVE;
 }
 
 void vcpu_trace_exit(struct vcpu *v, unsigned reason, u64 rip, u64 qualification)
@@ -107,21 +133,6 @@ void vcpu_trace_exit(struct vcpu *v, unsigned reason, u64 rip, u64 qualification
 	log_printf("trace %s vcpu %u: %s rip=0x%llx qual=0x%llx rax=0x%llx\n", p->name, v->index,
 		   arch_exit_reason_name(reason), (unsigned long long)rip,
 		   (unsigned long long)qualification, (unsigned long long)v->regs.rax);
-}
-
-/* The console paused this vCPU: hold here, in the hypervisor, between two
- * exits, with its registers saved, until resumed or stopped. */
-void vcpu_pause_point(struct vcpu *v)
-{
-	if (!v->pause_request)
-		return;
-	arch_vcpu_snapshot(v, &v->snap);
-	__atomic_store_n(&v->paused, true, __ATOMIC_RELEASE);
-	while (v->pause_request && !vcpu_must_leave(v)) {
-		vcpu_host_work(v); /* the console may share this CPU: it resumes us */
-		__builtin_ia32_pause();
-	}
-	__atomic_store_n(&v->paused, false, __ATOMIC_RELEASE);
 }
 
 void vcpu_host_work(struct vcpu *v)
@@ -164,6 +175,22 @@ static s64 hc_partition_info(struct vcpu *v, u64 gpa, u64 size)
 	return (s64)size;
 }
 
+#ifdef TESSERA_TEST_HOOKS
+/* A vCPU that does not stop: deaf to its requests for ms milliseconds
+ * (still serving the console if it shares this CPU). */
+static void test_hold(struct vcpu *v, u64 ms)
+{
+	u64 end = arch_time_ns() + MIN(ms, 60000ull) * 1000000ull;
+
+	log_printf("tessera: test hook: partition %s vcpu %u held for %llu ms\n", v->part->name,
+		   v->index, (unsigned long long)MIN(ms, 60000ull));
+	while (arch_time_ns() < end) {
+		vcpu_host_work(v);
+		__builtin_ia32_pause();
+	}
+}
+#endif
+
 s64 vcpu_hypercall(struct vcpu *v, u64 nr, u64 a1, u64 a2, u64 a3)
 {
 	struct partition *p = v->part;
@@ -176,14 +203,18 @@ s64 vcpu_hypercall(struct vcpu *v, u64 nr, u64 a1, u64 a2, u64 a3)
 	case HC_CONSOLE_WRITE:
 		if (a2 > HC_CONSOLE_WRITE_MAX || !(s = guest_range(p, a1, a2)))
 			return HC_EINVAL;
-		for (u64 i = 0; i < a2; i++)
-			p->uart.tx(p, s[i]);
+		gout_write(&p->out, GOUT_HC(v->index), s, a2);
 		return (s64)a2;
 	case HC_PARTITION_INFO:
 		return hc_partition_info(v, a1, a2);
 	case HC_EXIT:
 		partition_exit(p, (int)a1);
 		return 0;
+#ifdef TESSERA_TEST_HOOKS
+	case HC_TEST_HOLD:
+		test_hold(v, a1);
+		return 0;
+#endif
 	}
 	return HC_ENOSYS;
 }
@@ -194,24 +225,24 @@ void vcpu_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value)
 
 	if (port >= VUART_BASE && port < VUART_BASE + VUART_PORTS && size == 1) {
 		/* The console CPU pushes input into the same UART. */
-		spin_lock(&p->lock);
+		spin_lock(&p->dev_lock);
 		if (write)
 			vuart_write(&p->uart, port - VUART_BASE, (u8)*value);
 		else
 			*value = vuart_read(&p->uart, port - VUART_BASE);
 		if (p->cfg->format == FORMAT_LINUX)
 			partition_irq_update(p);
-		spin_unlock(&p->lock);
+		spin_unlock(&p->dev_lock);
 		return;
 	}
 	if (p->cfg->format == FORMAT_LINUX && vpic_owns_port(port) && size == 1) {
-		spin_lock(&p->lock);
+		spin_lock(&p->dev_lock);
 		if (write)
 			vpic_write(&p->pic, port, (u8)*value);
 		else
 			*value = vpic_read(&p->pic, port);
 		partition_irq_update(p);
-		spin_unlock(&p->lock);
+		spin_unlock(&p->dev_lock);
 		return;
 	}
 	if (p->cfg->format == FORMAT_LINUX) {
@@ -225,8 +256,8 @@ void vcpu_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value)
 		partition_fail(p, "denied I/O %s of port 0x%x (size %u)", write ? "write" : "read",
 			       port, size);
 	else
-		partition_report(p, "denied I/O %s of port 0x%x (size %u)",
-				 write ? "write" : "read", port, size);
+		partition_event(p, EV_PORT, "denied I/O %s of port 0x%x (size %u)",
+				write ? "write" : "read", port, size);
 }
 
 /* The PC wires the first UART to IRQ 4 of the PIC. */
@@ -234,15 +265,15 @@ void vcpu_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value)
 
 void partition_irq_update(struct partition *p)
 {
-	struct vcpu *bsp = &p->vcpus[0];
-	bool was = p->virq;
+	bool was = p->virq, now;
 
 	vpic_set_irq(&p->pic, VUART_IRQ, vuart_irq_pending(&p->uart));
-	p->virq = vpic_pending(&p->pic) >= 0;
+	now = vpic_pending(&p->pic) >= 0;
+	__atomic_store_n(&p->virq, now, __ATOMIC_RELEASE);
 	/* vCPU 0 looks before each entry; if it runs elsewhere, a kick makes
 	 * it exit and look (a halted guest wakes up this way). */
-	if (p->virq && !was && bsp->pcpu != arch_this_cpu()->index)
-		arch_cpu_kick(bsp->pcpu);
+	if (now && !was)
+		vcpu_request(&p->vcpus[0], VCPU_REQ_KICK);
 }
 
 int vcpu_virq_ack(struct vcpu *v)
@@ -252,10 +283,10 @@ int vcpu_virq_ack(struct vcpu *v)
 
 	if (!vcpu_virq_waiting(v))
 		return -1;
-	spin_lock(&p->lock);
+	spin_lock(&p->dev_lock);
 	vector = vpic_ack(&p->pic);
-	p->virq = vpic_pending(&p->pic) >= 0;
-	spin_unlock(&p->lock);
+	__atomic_store_n(&p->virq, vpic_pending(&p->pic) >= 0, __ATOMIC_RELEASE);
+	spin_unlock(&p->dev_lock);
 	return vector;
 }
 
@@ -292,7 +323,7 @@ void vcpu_send_ipi(struct vcpu *v, u32 dest_apic, u32 icr_low)
 		/* Vectors 0-15 are illegal (11.5.3); the kick vector is the
 		 * hypervisor's. */
 		if (vector < 16 || vector == ARCH_RESERVED_VECTOR) {
-			partition_report(p, "dropped IPI with vector 0x%x", vector);
+			partition_event(p, EV_IPI, "dropped IPI with vector 0x%x", vector);
 			return;
 		}
 		if (shorthand == ICR_SHORTHAND_SELF) {
@@ -306,17 +337,17 @@ void vcpu_send_ipi(struct vcpu *v, u32 dest_apic, u32 icr_low)
 			return;
 		}
 		if (icr_low & ICR_DEST_LOGICAL) {
-			partition_report(p, "dropped IPI in logical destination mode (icr 0x%x)",
+			partition_event(p, EV_IPI, "dropped IPI in logical destination mode (icr 0x%x)",
 					 icr_low);
 			return;
 		}
 	} else if (shorthand != ICR_SHORTHAND_NONE) {
-		partition_report(p, "dropped IPI with destination shorthand (icr 0x%x)", icr_low);
+		partition_event(p, EV_IPI, "dropped IPI with destination shorthand (icr 0x%x)", icr_low);
 		return;
 	}
 	t = vcpu_by_apic(p, dest_apic);
 	if (!t) {
-		partition_report(p, "dropped IPI to apic %u: not a CPU of this partition",
+		partition_event(p, EV_IPI, "dropped IPI to apic %u: not a CPU of this partition",
 				 dest_apic);
 		return;
 	}
@@ -325,23 +356,16 @@ void vcpu_send_ipi(struct vcpu *v, u32 dest_apic, u32 icr_low)
 		return;
 	}
 	if (mode == ICR_MODE_INIT) {
-		/* INIT puts an AP in wait-for-SIPI (SDM 9.4.4.1). An AP of this
-		 * partition that has not started is there already; restarting
-		 * a running AP by INIT is not supported (a partition restart is). */
-		if (t != v && !t->started)
-			t->sipi_pending = false;
+		if (t != v)
+			partition_vcpu_init(t);
 		return;
 	}
 	if (mode == ICR_MODE_STARTUP) {
-		if (!t->started && !t->sipi_pending) {
-			t->sipi_vector = (u8)icr_low;
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			t->sipi_pending = true;
-		}
-		return; /* a second SIPI to a started AP is ignored, as on hardware */
+		partition_vcpu_sipi(t, (u8)icr_low);
+		return;
 	}
 	/* NMI, SMI: an NMI reaching a CPU while it is in the hypervisor would
 	 * be the hypervisor's, so none is forwarded. */
-	partition_report(p, "dropped IPI with delivery mode %u to apic %u (not supported)", mode,
+	partition_event(p, EV_IPI, "dropped IPI with delivery mode %u to apic %u (not supported)", mode,
 			 dest_apic);
 }

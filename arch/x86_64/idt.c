@@ -4,8 +4,9 @@
  *
  * The hypervisor runs with interrupts disabled, except while a CPU waits
  * for its guest's next interrupt (cpu_wait_for_irq in vmx/exit.c
- * handle_hlt): interrupts arrive at irq_dispatch() then; exceptions (and
- * NMI/machine check) at any time. An exception in the hypervisor is a bug:
+ * handle_hlt): interrupts arrive at irq_dispatch() then; NMIs, which other
+ * CPUs send to preempt this one, at nmi_dispatch() at any time; exceptions
+ * (machine check included) at any time. An exception in the hypervisor is a bug:
  * the report names the CPU, the vector, the error code and every register,
  * then that CPU stops. It never returns to the faulting code.
  */
@@ -35,6 +36,7 @@ struct idt_gate {
 
 extern const u64 isr_stubs[32];
 extern const u64 irq_stubs[256 - 32];
+extern const char nmi_entry[];
 
 static struct idt_gate idt[256] __aligned(16);
 static bool idt_built;
@@ -42,6 +44,7 @@ static bool idt_built;
 void idt_load(void);
 void exception_dispatch(struct trap_frame *f);
 void irq_dispatch(u64 vector);
+void nmi_dispatch(void);
 
 static void set_gate(unsigned v, u64 handler, u8 ist)
 {
@@ -59,6 +62,8 @@ static void idt_build(void)
 {
 	for (unsigned v = 0; v < 256; v++)
 		set_gate(v, v < 32 ? isr_stubs[v] : irq_stubs[v - 32], 0);
+	/* NMIs are preemption requests (arch_cpu_preempt), not faults. */
+	set_gate(EXC_NMI, (u64)(uintptr_t)nmi_entry, 0);
 	/* These three can hit when the current stack is unusable. */
 	idt[EXC_DF].ist = IST_DOUBLE_FAULT;
 	idt[EXC_NMI].ist = IST_NMI;
@@ -116,6 +121,18 @@ void irq_dispatch(u64 vector)
 		return;
 	}
 	vmx_guest_irq_taken((u8)vector);
+}
+
+/*
+ * An NMI taken in the hypervisor: another CPU wants this one to look at
+ * its vCPU's requests (arch_cpu_preempt). It may have come just after
+ * the last look before a VM entry, so the entry must not run the guest
+ * for long: vmx_nmi_taken() makes it exit at once. Nothing else happens
+ * here; the NMI may have interrupted any code, locks held included.
+ */
+void nmi_dispatch(void)
+{
+	vmx_nmi_taken();
 }
 
 /* The faulting CPU's index, or -1 if GS does not point at a pcpu yet

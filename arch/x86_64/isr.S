@@ -8,6 +8,12 @@
  * while a CPU waits for one with interrupts enabled (cpu_wait_for_irq in
  * vmx/exit.c handle_hlt); each stub pushes its vector, the common path
  * saves the registers a C call may change and calls irq_dispatch(vector).
+ *
+ * NMIs (vector 2) have their own stub, nmi_entry: they are how other CPUs
+ * preempt a partition CPU (arch_cpu_preempt) and may arrive at any moment,
+ * so the stub saves every register a C call may change, calls
+ * nmi_dispatch() and returns with IRETQ, which ends NMI blocking (SDM
+ * Vol. 3A 6.7.1).
  */
 	.text
 
@@ -74,7 +80,9 @@ irq_\vec:
 	.set vec, vec + 1
 .endr
 
-irq_common:
+/* What the SysV ABI lets a C function clobber, and RBP, which keeps the
+ * stack pointer from before the 16-byte alignment the call needs. */
+.macro SAVE_CALLER_SAVED
 	pushq %rax
 	pushq %rcx
 	pushq %rdx
@@ -85,10 +93,8 @@ irq_common:
 	pushq %r10
 	pushq %r11
 	pushq %rbp
-	movq 80(%rsp), %rdi     /* the vector the stub pushed */
-	movq %rsp, %rbp
-	andq $-16, %rsp
-	call irq_dispatch
+.endm
+.macro RESTORE_CALLER_SAVED
 	movq %rbp, %rsp
 	popq %rbp
 	popq %r11
@@ -100,8 +106,47 @@ irq_common:
 	popq %rdx
 	popq %rcx
 	popq %rax
+.endm
+
+irq_common:
+	SAVE_CALLER_SAVED
+	movq 80(%rsp), %rdi     /* the vector the stub pushed */
+	movq %rsp, %rbp
+	andq $-16, %rsp
+	call irq_dispatch
+	RESTORE_CALLER_SAVED
 	addq $8, %rsp           /* the vector */
 	iretq
+
+	.globl nmi_entry
+nmi_entry:
+	SAVE_CALLER_SAVED
+	movq %rsp, %rbp
+	andq $-16, %rsp
+	call nmi_dispatch
+	RESTORE_CALLER_SAVED
+	iretq
+
+/*
+ * void nmi_unblock(void): after a VM exit caused by an NMI, NMIs may stay
+ * blocked until the next IRET (they do under Bochs 2.7): an IRETQ to the
+ * next instruction, through a frame of the current state, ends that
+ * blocking and changes nothing else (cf. Jailhouse, which runs its NMI
+ * handler with "int $2" for the same reason).
+ */
+	.globl nmi_unblock
+nmi_unblock:
+	movq %rsp, %rax
+	movl %ss, %ecx
+	pushq %rcx              /* SS */
+	pushq %rax              /* RSP */
+	pushfq                  /* RFLAGS */
+	movl %cs, %ecx
+	pushq %rcx              /* CS */
+	leaq 1f(%rip), %rcx
+	pushq %rcx              /* RIP */
+	iretq
+1:	ret
 
 isr_common:
 	pushq %rax

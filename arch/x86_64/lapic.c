@@ -10,6 +10,7 @@
 #define XAPIC_ICR_LO 0x300
 #define XAPIC_ICR_HI 0x310
 
+#define ICR_DELIVERY_NMI (4u << 8)
 #define ICR_DELIVERY_INIT (5u << 8)
 #define ICR_DELIVERY_STARTUP (6u << 8)
 #define ICR_LEVEL_ASSERT (1u << 14)
@@ -73,6 +74,13 @@ void lapic_send_init(u32 apic_id)
 void lapic_send_fixed(u32 apic_id, u8 vector)
 {
 	send_ipi(apic_id, vector); /* delivery mode 000 = fixed */
+}
+
+/* Delivery mode NMI: the vector field is ignored and should be 0
+ * (SDM Vol. 3A 11.6.1); edge triggered. */
+void lapic_send_nmi(u32 apic_id)
+{
+	send_ipi(apic_id, ICR_DELIVERY_NMI | ICR_LEVEL_ASSERT);
 }
 
 void lapic_send_sipi(u32 apic_id, u8 vector)

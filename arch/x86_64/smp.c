@@ -153,6 +153,25 @@ void arch_cpu_kick(unsigned pcpu)
 		lapic_send_fixed(pcpus[pcpu].apic_id, KICK_VECTOR);
 }
 
+/*
+ * An NMI cannot be held off by the guest: with "NMI exiting" (vmcs.c) it
+ * makes a CPU in guest mode exit whatever the guest's RFLAGS.IF, TPR or
+ * in-service vectors (SDM Vol. 3C 26.2), which an interrupt does not (and
+ * Bochs 2.7 never delivers an external-interrupt exit to a guest running
+ * with IF = 0). An NMI that finds the CPU in the hypervisor arms an
+ * immediate exit after its next VM entry instead (vmx_nmi_taken). The
+ * kick goes too: unlike an NMI it stays pending while the CPU has
+ * interrupts off, so a CPU about to wait in cpu_wait_for_irq() (which an
+ * NMI would wake only if it came after the HLT) still wakes up.
+ */
+void arch_cpu_preempt(unsigned pcpu)
+{
+	if (pcpu >= pcpu_count)
+		return;
+	lapic_send_fixed(pcpus[pcpu].apic_id, KICK_VECTOR);
+	lapic_send_nmi(pcpus[pcpu].apic_id);
+}
+
 void arch_cpu_send_vector(unsigned pcpu, u8 vector)
 {
 	if (pcpu < pcpu_count)

@@ -30,9 +30,34 @@ static struct partition *find(struct console *c, const char *name)
 	return p;
 }
 
+static enum partition_state state_of(const struct partition *p)
+{
+	return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE);
+}
+
+static bool active(const struct partition *p)
+{
+	return PART_SET(state_of(p)) & PART_SET_ACTIVE;
+}
+
 static u64 uptime_s(const struct partition *p)
 {
-	return p->state == PART_RUNNING ? (arch_time_ns() - p->started_ns) / 1000000000ull : 0;
+	return active(p) ? (arch_time_ns() - p->started_ns) / 1000000000ull : 0;
+}
+
+/* "memory 3, port 0, ..." (or JSON members): the event counters since
+ * the last start. */
+static void events_string(const struct partition *p, bool json, char *buf, size_t n)
+{
+	buf[0] = 0;
+	for (unsigned k = 0; k < EV_NKINDS; k++) {
+		char item[48];
+
+		strfmt(item, sizeof(item), json ? "%s\"%s\":%llu" : "%s%s %llu", k ? ", " : "",
+		       event_kind_name(k),
+		       (unsigned long long)__atomic_load_n(&p->events.count[k], __ATOMIC_RELAXED));
+		str_append(buf, item, n);
+	}
 }
 
 static u64 total_exits(const struct partition *p)
@@ -95,21 +120,22 @@ static int cmd_list(struct console *c, const struct cmd_args *a)
 			       "MEMORY", "EXITS", "UPTIME", "RESTARTS");
 	for (unsigned i = 0; i < npartitions; i++) {
 		const struct partition *p = &partitions[i];
-		char cpus[32];
+		char cpus[32], events[160];
 
 		cpus_string(p, cpus, sizeof(cpus));
+		events_string(p, true, events, sizeof(events));
 		if (json)
 			console_printf(c,
 				       "%s{\"name\":\"%s\",\"state\":\"%s\",\"cpus\":\"%s\","
 				       "\"memory_mib\":%llu,\"exits\":%llu,\"uptime_s\":%llu,"
-				       "\"restarts\":%u,\"starts\":%u}",
-				       i ? "," : "", p->name, partition_state_name(p->state), cpus,
+				       "\"restarts\":%u,\"starts\":%u,\"events\":{%s}}",
+				       i ? "," : "", p->name, partition_state_name(state_of(p)), cpus,
 				       (unsigned long long)(p->mem_size / MiB),
 				       (unsigned long long)total_exits(p),
-				       (unsigned long long)uptime_s(p), p->restarts, p->starts);
+				       (unsigned long long)uptime_s(p), p->restarts, p->starts, events);
 		else
 			console_printf(c, "%-12s %-8s %-8s %7lluM %10llu %7llus %u%s\n", p->name,
-				       partition_state_name(p->state), cpus,
+				       partition_state_name(state_of(p)), cpus,
 				       (unsigned long long)(p->mem_size / MiB),
 				       (unsigned long long)total_exits(p),
 				       (unsigned long long)uptime_s(p), p->restarts,
@@ -123,14 +149,15 @@ static int cmd_info(struct console *c, const struct cmd_args *a)
 {
 	struct partition *p = find(c, a->argv[1]);
 	const struct cfg_partition *cf;
-	char cpus[32];
+	char cpus[32], events[160];
 
 	if (!p)
 		return 1;
 	cf = p->cfg;
 	cpus_string(p, cpus, sizeof(cpus));
+	events_string(p, false, events, sizeof(events));
 	console_printf(c, "partition %s: %s, cpus %s, %llu MiB, started %u times\n", p->name,
-		       partition_state_name(p->state), cpus,
+		       partition_state_name(state_of(p)), cpus,
 		       (unsigned long long)(p->mem_size / MiB), p->starts);
 	console_printf(c, "  kernel %s (%s), cmdline '%s'\n", cf->kernel,
 		       cf->format == FORMAT_LINUX ? "linux" : "multiboot", cf->cmdline);
@@ -145,8 +172,8 @@ static int cmd_info(struct console *c, const struct cmd_args *a)
 	console_printf(c, "    0x%08x-0x%08llx -> 0x%llx  RAM\n", 0x100000,
 		       (unsigned long long)(p->mem_size - 1),
 		       (unsigned long long)(p->mem + 0x100000));
-	console_printf(c, "  violations reported: %llu, exit code %d\n",
-		       (unsigned long long)p->violations, p->exit_code);
+	console_printf(c, "  events since the start: %s\n", events);
+	console_printf(c, "  exit code %d\n", p->exit_code);
 	console_printf(c, "  last fault: %s\n", p->last_fault[0] ? p->last_fault : "none");
 	return 0;
 }
@@ -164,31 +191,33 @@ static int cmd_attach(struct console *c, const struct cmd_args *a)
 static int cmd_stop(struct console *c, const struct cmd_args *a)
 {
 	struct partition *p = find(c, a->argv[1]);
+	char why[160];
 
 	if (!p)
 		return 1;
-	if (p->state == PART_FAILED) {
-		/* Also the way to end automatic restarts (on_crash = restart). */
-		p->restart_at_ns = 0;
-		p->state = PART_STOPPED;
+	p->restart_at_ns = 0; /* also the way to end automatic restarts */
+	if (partition_transition(p, PART_SET(PART_FAILED), PART_STOPPED)) {
 		console_printf(c, "%s stopped (it had failed; no automatic restart)\n", p->name);
 		return 0;
 	}
-	if (p->state != PART_RUNNING) {
-		console_printf(c, "%s is %s already\n", p->name, partition_state_name(p->state));
+	if (!active(p)) {
+		console_printf(c, "%s is %s already\n", p->name, partition_state_name(state_of(p)));
 		return 1;
 	}
-	p->restart_at_ns = 0;
-	return partition_stop(p) ? 0 : 1;
+	if (partition_stop(p, why, sizeof(why)))
+		return 0;
+	console_printf(c, "error: %s did not stop: %s\n", p->name, why);
+	return 1;
 }
 
 /* Restart p (stop if needed, reload, boot); say why when it does not. */
 static int restart_reporting(struct console *c, struct partition *p, const char *what)
 {
-	if (partition_restart(p))
+	char why[160];
+
+	if (partition_restart(p, why, sizeof(why)))
 		return 0;
-	console_printf(c, "error: %s did not %s: %s\n", p->name, what,
-		       p->last_fault[0] ? p->last_fault : "see 'log'");
+	console_printf(c, "error: %s did not %s: %s\n", p->name, what, why);
 	return 1;
 }
 
@@ -198,7 +227,7 @@ static int cmd_start(struct console *c, const struct cmd_args *a)
 
 	if (!p)
 		return 1;
-	if (p->state == PART_RUNNING) {
+	if (active(p)) {
 		console_printf(c, "%s is running already (use restart)\n", p->name);
 		return 1;
 	}
@@ -219,6 +248,10 @@ static int cmd_restart(struct console *c, const struct cmd_args *a)
 
 static void stats_one(struct console *c, struct partition *p, bool reset)
 {
+	char events[160];
+
+	events_string(p, false, events, sizeof(events));
+	console_printf(c, "%s events: %s\n", p->name, events);
 	for (unsigned i = 0; i < p->nvcpus; i++) {
 		struct vcpu *v = &p->vcpus[i];
 
@@ -293,11 +326,12 @@ static void print_regs(struct console *c, const struct vcpu *v)
 static int cmd_pause(struct console *c, const struct cmd_args *a)
 {
 	struct partition *p = find(c, a->argv[1]);
+	char why[160];
 
 	if (!p)
 		return 1;
-	if (p->state != PART_RUNNING || !partition_pause(p)) {
-		console_printf(c, "error: %s is not running\n", p->name);
+	if (!partition_pause(p, why, sizeof(why))) {
+		console_printf(c, "error: %s did not pause: %s\n", p->name, why);
 		return 1;
 	}
 	console_printf(c, "%s paused (resume %s to continue)\n", p->name, p->name);
@@ -310,7 +344,11 @@ static int cmd_resume(struct console *c, const struct cmd_args *a)
 
 	if (!p)
 		return 1;
-	partition_resume(p);
+	if (!partition_resume(p)) {
+		console_printf(c, "error: %s is %s, not paused\n", p->name,
+			       partition_state_name(state_of(p)));
+		return 1;
+	}
 	console_printf(c, "%s resumed\n", p->name);
 	return 0;
 }
@@ -322,7 +360,8 @@ static int cmd_regs(struct console *c, const struct cmd_args *a)
 {
 	struct partition *p = find(c, a->argv[1]);
 	u64 idx = 0;
-	bool was_paused;
+	bool was_paused, held;
+	char why[160];
 
 	if (!p)
 		return 1;
@@ -330,18 +369,17 @@ static int cmd_regs(struct console *c, const struct cmd_args *a)
 		console_printf(c, "error: %s has vcpus 0 to %u\n", p->name, p->nvcpus - 1);
 		return 1;
 	}
-	was_paused = p->vcpus[idx].pause_request;
-	if (p->state != PART_RUNNING || !partition_pause(p) || !p->vcpus[idx].paused) {
-		if (!was_paused)
-			partition_resume(p);
+	was_paused = state_of(p) == PART_PAUSED;
+	held = (was_paused || partition_pause(p, why, sizeof(why))) &&
+	       vcpu_run_state(&p->vcpus[idx]) == VCPU_PAUSED;
+	if (held)
+		print_regs(c, &p->vcpus[idx]);
+	else
 		console_printf(c, "error: %s vcpu %llu is not running guest code\n", p->name,
 			       (unsigned long long)idx);
-		return 1;
-	}
-	print_regs(c, &p->vcpus[idx]);
 	if (!was_paused)
 		partition_resume(p);
-	return 0;
+	return held ? 0 : 1;
 }
 
 static int cmd_mem(struct console *c, const struct cmd_args *a)
@@ -374,9 +412,7 @@ static int cmd_cpus(struct console *c, const struct cmd_args *a)
 	(void)a;
 	for (unsigned i = 0; i < pcpu_count; i++) {
 		struct vcpu *v = vcpu_of_pcpu(i);
-		const char *what = v ? (v->run == VCPU_RUNNING ? "running" :
-					v->run == VCPU_WAIT_SIPI ? "waiting for SIPI" : "idle") :
-				       "";
+		const char *what = v ? vcpu_run_state_name(vcpu_run_state(v)) : "";
 
 		console_printf(c, "cpu %u apic %u %s: %s%s%s%s\n", i, pcpus[i].apic_id,
 			       pcpu_state_name(pcpus[i].state),
@@ -434,19 +470,21 @@ static int cmd_reboot(struct console *c, const struct cmd_args *a)
 void console_supervise(void)
 {
 	u64 now = arch_time_ns();
+	char why[160];
 
 	for (unsigned i = 0; i < npartitions; i++) {
 		struct partition *p = &partitions[i];
 
-		if (p->reboot_pending && p->state == PART_STOPPED) {
+		if (partition_take_reboot(p)) {
 			/* The guest reset itself (partition_reboot). */
-			p->reboot_pending = false;
-			partition_start(p);
+			if (!partition_start(p, why, sizeof(why)))
+				log_printf("tessera: partition %s did not start again: %s\n", p->name,
+					   why);
 			continue;
 		}
-		if (p->cfg->on_crash != CRASH_RESTART)
+		if (p->cfg->on_crash != CRASH_RESTART || p->stop_timed_out)
 			continue;
-		if (p->state == PART_FAILED && !p->restart_at_ns) {
+		if (state_of(p) == PART_FAILED && !p->restart_at_ns) {
 			unsigned shift;
 
 			if (now - p->started_ns > RESTART_STABLE_NS)
@@ -456,10 +494,11 @@ void console_supervise(void)
 			log_printf("tessera: partition %s will restart in %llu s (on_crash = restart)\n",
 				   p->name, (unsigned long long)(1ull << shift));
 		}
-		if (p->state == PART_FAILED && p->restart_at_ns && now >= p->restart_at_ns) {
+		if (state_of(p) == PART_FAILED && p->restart_at_ns && now >= p->restart_at_ns) {
 			p->restart_at_ns = 0;
 			p->restarts++;
-			partition_restart(p);
+			if (!partition_restart(p, why, sizeof(why)) && state_of(p) != PART_FAILED)
+				log_printf("tessera: partition %s did not restart: %s\n", p->name, why);
 		}
 	}
 }
@@ -473,7 +512,7 @@ const struct cmd_def console_commands[] = {
 	  cmd_list },
 	{ "info", "NAME", "one partition: config, memory map, last fault",
 	  "Shows the partition's configuration, its guest-physical to host-physical map,\n"
-	  "how many violations were reported and the last fault report.",
+	  "its events since the start (by kind) and the last fault report.",
 	  1, 1, cmd_info },
 	{ "attach", "NAME", "connect to a partition's serial console (Ctrl-] detaches)",
 	  "Shows the last 2 KiB of the partition's output, then its output live. What you\n"

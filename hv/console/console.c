@@ -20,7 +20,8 @@
  * queue, and the partitions' queues take turns line by line. A flooding
  * guest can thus lose only its own lines: never the hypervisor's reports,
  * never another partition's output. A stopped partition's queue is
- * emptied (its scrollback keeps everything), so its output stops at once.
+ * emptied (its scrollback keeps everything), so its output stops at once:
+ * all but the rest of a line the screen shows the start of already.
  */
 #define PARTQ_SIZE (4 * 1024)
 #define HVQ_SIZE (16 * 1024)
@@ -34,28 +35,92 @@ struct outq {
 	size_t head; /* next byte to write */
 	size_t used;
 	u64 dropped;
+	/* Raw output (attached): a line lost part of itself, and what was
+	 * shown of it is to be erased before anything else goes out. */
+	bool broken, erase_due;
+	/* The reader took the start of a line and not its end yet. */
+	bool mid_line;
 };
 
+
 static u8 hvq_buf[HVQ_SIZE];
-static struct outq hvq = { SPINLOCK_INIT, hvq_buf, HVQ_SIZE, 0, 0, 0 };
+static struct outq hvq = { .lock = SPINLOCK_INIT, .buf = hvq_buf, .size = HVQ_SIZE };
 static u8 partq_buf[MAX_PARTITIONS][PARTQ_SIZE];
 static struct outq partq[MAX_PARTITIONS];
 
 static struct console con;
 static bool console_running;
 static u64 drops_reported, last_drop_note_ns;
-static bool at_line_start = true;
+static bool at_line_start = true; /* the screen's cursor is at a line start */
+static struct outq *drain_cur;   /* the queue the screen's last line came from */
+
+/*
+ * Attached, the screen's last line may be the guest's unfinished one (a
+ * prompt, a line being typed). A hypervisor report that comes meanwhile
+ * erases it, goes out, and the line is drawn again below it, as the
+ * attached partition's own lines from other sources do (guest_out.h).
+ * These are the raw bytes since the guest's last newline.
+ */
+static char raw_line[256];
+static size_t raw_len;
+static bool raw_overflow, redraw_due;
+
+static void raw_line_reset(void)
+{
+	raw_len = 0;
+	raw_overflow = redraw_due = false;
+}
+
+static void raw_line_add(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			raw_len = 0, raw_overflow = false;
+		else if (raw_len < sizeof(raw_line))
+			raw_line[raw_len++] = s[i];
+		else
+			raw_overflow = true; /* then a newline ends it instead */
+	}
+}
+
+static void outq_copy_locked(struct outq *q, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		q->buf[(q->head + i) % q->size] = (u8)s[i];
+	q->head = (q->head + n) % q->size;
+	q->used += n;
+}
 
 static void outq_put(struct outq *q, const char *s, size_t n)
 {
 	spin_lock(&q->lock);
-	if (n > q->size - q->used) {
+	if (n > q->size - q->used)
 		q->dropped += n;
-	} else {
-		for (size_t i = 0; i < n; i++)
-			q->buf[(q->head + i) % q->size] = (u8)s[i];
-		q->head = (q->head + n) % q->size;
-		q->used += n;
+	else
+		outq_copy_locked(q, s, n);
+	spin_unlock(&q->lock);
+}
+
+/*
+ * Raw output for the attached console, as chunks that fit whole or are
+ * dropped. Once part of a line is dropped, the rest of it is too, and
+ * what the screen shows of it is erased before the next line: so the
+ * screen never shows a line with a hole in it (guest_out.h).
+ */
+static void outq_put_raw(struct outq *q, const char *s, size_t n)
+{
+	size_t erase = sizeof(ERASE_LINE) - 1;
+
+	spin_lock(&q->lock);
+	if (!q->broken && n + (q->erase_due ? erase : 0) <= q->size - q->used) {
+		if (q->erase_due)
+			outq_copy_locked(q, ERASE_LINE, erase);
+		q->erase_due = false;
+		outq_copy_locked(q, s, n);
+	} else if (n) {
+		q->dropped += n;
+		q->broken = s[n - 1] != '\n'; /* the damaged line goes on */
+		q->erase_due = true;
 	}
 	spin_unlock(&q->lock);
 }
@@ -71,6 +136,8 @@ static size_t outq_take(struct outq *q, u8 *out, size_t max)
 	for (size_t i = 0; i < n; i++)
 		out[i] = q->buf[(tail + i) % q->size];
 	q->used -= n;
+	if (n)
+		q->mid_line = out[n - 1] != '\n';
 	spin_unlock(&q->lock);
 	return n;
 }
@@ -95,12 +162,34 @@ static u64 console_dropped_bytes(void)
 	return n;
 }
 
+static void outq_clear(struct outq *q)
+{
+	size_t keep = 0, tail;
+
+	spin_lock(&q->lock);
+	tail = (q->head + q->size - q->used) % q->size;
+	if (q->mid_line) /* up to and with the newline of the line on screen */
+		while (keep < q->used && q->buf[(tail + keep++) % q->size] != '\n')
+			;
+	q->head = (tail + keep) % q->size;
+	q->used = keep;
+	q->broken = q->erase_due = false;
+	spin_unlock(&q->lock);
+}
+
 void console_partition_stopped(struct partition *p)
+{
+	outq_clear(queue_of(p));
+}
+
+void console_partition_attach(struct partition *p, bool attached)
 {
 	struct outq *q = queue_of(p);
 
+	(void)attached; /* either way the queued bytes are in the old form */
 	spin_lock(&q->lock);
 	q->used = 0;
+	q->broken = q->erase_due = q->mid_line = false;
 	spin_unlock(&q->lock);
 }
 
@@ -124,10 +213,9 @@ void console_guest_line(struct partition *p, const char *prefix, const char *lin
 	outq_put(queue_of(p), buf, (size_t)MIN((size_t)n, sizeof(buf) - 1));
 }
 
-void console_guest_byte(struct partition *p, u8 byte)
+void console_guest_raw(struct partition *p, const void *data, size_t n)
 {
-	if (con.attached == p)
-		outq_put(queue_of(p), (const char *)&byte, 1);
+	outq_put_raw(queue_of(p), data, n);
 }
 
 /* ----------------------------------------------------------- terminal */
@@ -219,15 +307,25 @@ static void run_line(const char *line)
 	d->run(&con, &a);
 }
 
+/* The scrollback's newest whole lines and the UART's unfinished one are
+ * printed here; what the guest writes from the moment of the snapshot on
+ * comes raw through its queue, after them. */
 void console_attach(struct console *c, struct partition *p)
 {
 	static char tail[2048];
-	size_t n = ring_tail(&p->scrollback, tail, sizeof(tail));
+	size_t n;
 
+	c->attached = p;
+	n = gout_attach(&p->out, tail, sizeof(tail));
 	console_printf(c, "[attached to %s; Ctrl-] detaches; last %zu bytes follow]\n", p->name,
 		       n);
 	console_write(c, tail, n);
-	c->attached = p;
+	/* The snapshot may end in the UART's unfinished line: the raw
+	 * output goes on from there. */
+	raw_line_reset();
+	raw_line_add(tail, n);
+	at_line_start = !n || tail[n - 1] == '\n';
+	drain_cur = queue_of(p);
 }
 
 static void input_attached(u8 b)
@@ -235,15 +333,18 @@ static void input_attached(u8 b)
 	struct partition *p = con.attached;
 
 	if (b == CONSOLE_DETACH_KEY) {
+		gout_detach(&p->out);
 		con.attached = NULL;
-		console_printf(&con, "\n[detached from %s]\n", p->name);
+		/* A line still unfinished on screen is the guest's (its rest
+		 * was just discarded from the queue): it is erased, and shows
+		 * whole, as a "[name] ..." line, once the guest ends it. */
+		console_printf(&con, "%s[detached from %s]\n", at_line_start ? "" : ERASE_LINE,
+			       p->name);
+		raw_line_reset();
+		at_line_start = true;
 		return;
 	}
-	spin_lock(&p->lock);
-	vuart_rx_push(&p->uart, &b, 1);
-	if (p->cfg->format == FORMAT_LINUX)
-		partition_irq_update(p); /* its driver waits for the receive interrupt */
-	spin_unlock(&p->lock);
+	partition_console_input(p, b);
 }
 
 static void input_byte(u8 b)
@@ -252,6 +353,12 @@ static void input_byte(u8 b)
 		input_attached(b);
 		return;
 	}
+	/* A key typed while guest output kept the prompt away: the prompt
+	 * first, so that what is typed is on the prompt line, which output
+	 * erases and draws again (drain_output), and never a stray echo
+	 * that the next line would run into. */
+	if (!con.at_prompt)
+		show_prompt();
 	switch (lineedit_feed(&con.le, b)) {
 	case LE_LINE:
 		con.at_prompt = false;
@@ -289,7 +396,12 @@ static void poll_input(void)
 		if (in_count < INBUF_SIZE)
 			inbuf[(in_head + in_count++) % INBUF_SIZE] = (u8)c;
 	}
-	while (in_count && !in_command) {
+	/* Not in the middle of a line either: the command's echo and answer
+	 * would land inside it. drain_output() always finishes one. Attached,
+	 * input goes on in the attached guest's own unfinished line (its
+	 * echo, its prompt), but not in a hypervisor line being printed. */
+	while (in_count && !in_command &&
+	       (at_line_start || (con.attached && drain_cur == queue_of(con.attached)))) {
 		u8 b = inbuf[in_head];
 
 		in_head = (in_head + 1) % INBUF_SIZE;
@@ -321,45 +433,77 @@ static void note_drops(void)
 
 /* Print queued output, the hypervisor's first; keep the prompt line
  * intact around it. */
+static bool queued(const struct outq *q)
+{
+	return q && __atomic_load_n(&q->used, __ATOMIC_RELAXED);
+}
+
+/* Output waits in a queue other than the attached partition's `mine`. */
+static bool others_queued(const struct outq *mine)
+{
+	if (queued(&hvq))
+		return true;
+	for (unsigned i = 0; i < npartitions; i++)
+		if (&partq[i] != mine && queued(&partq[i]))
+			return true;
+	return false;
+}
+
 static void drain_output(void)
 {
-	static struct outq *cur;
 	static unsigned turn; /* the partition whose queue goes next */
-	struct outq *q = NULL;
+	struct outq *q = NULL, *mine = con.attached ? queue_of(con.attached) : NULL;
 	u8 chunk[64];
 	size_t n;
 
 	/* Finish a line from the queue it started in; then the hypervisor's
-	 * queue first, then the partitions' in turn. (A partial line, e.g. an
-	 * attached guest's echo, does not hold the others back once its own
-	 * queue is empty.) */
-	if (!at_line_start && cur && __atomic_load_n(&cur->used, __ATOMIC_RELAXED))
-		q = cur;
-	else if (!at_line_start && !con.attached) {
-		/* The rest of that line was discarded (its partition stopped). */
-		term_write("\n", 1);
+	 * queue first, then the partitions' in turn. */
+	if (!at_line_start && queued(drain_cur)) {
+		q = drain_cur;
+	} else if (!at_line_start) {
+		if (drain_cur && drain_cur == mine) {
+			/* The attached guest's unfinished line: it stays until
+			 * something else is to be shown, then makes way. */
+			if (!others_queued(mine))
+				return;
+			redraw_due = !raw_overflow;
+			term_write(redraw_due ? ERASE_LINE : "\n", redraw_due ? sizeof(ERASE_LINE) - 1 : 1);
+		} else {
+			/* The rest of that line was discarded (detach). */
+			term_write("\n", 1);
+		}
 		at_line_start = true;
 		return;
-	} else if (__atomic_load_n(&hvq.used, __ATOMIC_RELAXED))
+	} else if (queued(&hvq)) {
 		q = &hvq;
-	else
+	} else if (redraw_due && mine) {
+		/* Nothing else waits: the attached guest's line comes back. */
+		term_write(raw_line, raw_len);
+		redraw_due = false;
+		at_line_start = !raw_len;
+		drain_cur = mine;
+		return;
+	} else {
 		for (unsigned i = 0; i < npartitions && !q; i++, turn = (turn + 1) % npartitions)
-			if (__atomic_load_n(&partq[turn].used, __ATOMIC_RELAXED))
+			if (queued(&partq[turn]))
 				q = &partq[turn];
+	}
 	n = q ? outq_take(q, chunk, sizeof(chunk)) : 0;
-	cur = q;
+	drain_cur = q;
 	if (!n) {
 		if (!con.at_prompt && !con.attached)
 			show_prompt();
 		return;
 	}
 	if (con.at_prompt) {
-		term_write("\r\x1b[K", 4); /* erase the prompt line; redrawn after */
+		term_write(ERASE_LINE, sizeof(ERASE_LINE) - 1); /* erase the prompt line; redrawn after */
 		con.at_prompt = false;
 	}
+	if (q == mine)
+		raw_line_add((const char *)chunk, n);
 	/* Input is only buffered while the chunk goes out (the UART's receive
-	 * FIFO is only 16 bytes); commands run between chunks, so a command's
-	 * answer never lands inside a line. */
+	 * FIFO is only 16 bytes); commands run between lines (poll_input), so
+	 * a command's answer never lands inside one. */
 	in_command = true;
 	for (size_t i = 0; i < n; i++) {
 		term_write((const char *)&chunk[i], 1);

@@ -68,6 +68,21 @@ CASES = {
         (r"abc\r?\necho: got 'abc'\r?\n", b"xy\x7fz\r\n"),
         (r"echo: got 'xz'\r?\n", None),
     ]),
+    # Without a hypervisor: one CPU, UART lines only.
+    "chatter": ([], [
+        (r"chatter: 1 cpu\r?\n", None),
+        (r"chatter: uart 0 xxxxx end\r?\n", None),
+        (r"chatter: uart 41 x{6} end\r?\n", None),
+    ]),
+    "portloop": (["-append", "seconds=1"], [
+        (r"portloop: reading port 0x60 for 1 s\r?\n", None),
+        (r"portloop: \d+ reads of port 0x60 in 1 s\r?\n", None),
+        (r"PORTLOOP-DONE\r?\n", None),
+    ]),
+    "hold": (["-append", "ms=5"], [
+        (r"hold: holding for 5 ms\r?\n", None),
+        (r"hold: HC_TEST_HOLD returned -100\r?\n", None),
+    ]),
 }
 
 

@@ -19,6 +19,7 @@ import emu  # noqa: E402
 BUILD = os.path.join(ROOT, "build")
 IMAGE = os.path.join(BUILD, "image", "tessera.efi")
 FAULT_IMAGE = os.path.join(BUILD, "fault", "tessera.efi")
+HOOKS_IMAGE = os.path.join(BUILD, "hooks", "tessera.efi")
 
 # Seconds. Bochs needs ~30 s for OVMF alone; these are upper bounds that
 # only matter when something is broken.
@@ -72,32 +73,52 @@ class Booted:
         with open(self.log_path, errors="replace") as f:
             return f.read()
 
+    def raw_output(self):
+        """The output as the terminal got it: "\r" and "\r\n" kept (output()
+        reads with universal newlines, which turns both into "\n")."""
+        with open(self.log_path, errors="replace", newline="") as f:
+            return f.read()
+
+
+def start_machine(workdir, emu_name="bochs", cpus=1, mem=256,
+                  config="tests/configs/no-partitions.cfg", efi=IMAGE, no_config=False):
+    """Boot one emulator in workdir; returns (Booted, machine, serial log)."""
+    esp = make_esp(os.path.join(workdir, "esp"), config, efi=efi, no_config=no_config)
+    m = emu.Machine(emu_name, cpus=cpus, mem=mem, esp=esp, workdir=os.path.join(workdir, "emu"))
+    log_path = os.path.join(workdir, "serial.log")
+    log = open(log_path, "w")
+    console = m.start(logfile=log)
+    timeout = BOCHS_TIMEOUT if emu_name == "bochs" else QEMU_TIMEOUT
+    return Booted(m, console, log_path, timeout), m, log
+
+
+def show_logs(m, log_path, chars=6000):
+    print("\n----- serial output -----")
+    print(open(log_path, errors="replace").read()[-chars:])
+    print("----- emulator log -----")
+    print(m.emulator_log())
+
+
+def call_failed(request):
+    rep = getattr(request.node, "rep_call", None)
+    return rep is not None and rep.failed
+
 
 @pytest.fixture
 def boot(tmp_path, request):
     machines = []
 
-    def _boot(emu_name="bochs", cpus=1, mem=256, config="tests/configs/no-partitions.cfg",
-              efi=IMAGE, no_config=False):
-        esp = make_esp(str(tmp_path / "esp"), config, efi=efi, no_config=no_config)
-        m = emu.Machine(emu_name, cpus=cpus, mem=mem, esp=esp, workdir=str(tmp_path / "emu"))
-        log_path = str(tmp_path / "serial.log")
-        log = open(log_path, "w")
-        console = m.start(logfile=log)
+    def _boot(emu_name="bochs", **kw):
+        b, m, log = start_machine(str(tmp_path), emu_name, **kw)
         machines.append((m, log))
-        timeout = BOCHS_TIMEOUT if emu_name == "bochs" else QEMU_TIMEOUT
-        return Booted(m, console, log_path, timeout)
+        return b
 
     yield _boot
 
-    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
     for m, log in machines:
         log.close()
-        if failed:
-            print("\n----- serial output -----")
-            print(open(log.name, errors="replace").read()[-6000:])
-            print("----- emulator log -----")
-            print(m.emulator_log())
+        if call_failed(request):
+            show_logs(m, log.name)
         m.stop()
 
 

@@ -25,6 +25,20 @@ def mem_free(b):
     return int(m.group(1)), int(m.group(2))
 
 
+def lifecycle_cycles(b, name, cycles):
+    """Issue 10: `cycles` rounds of stop, start, restart, pause and resume
+    of partition `name`, each answered as it should be. Returns how many
+    starts they made."""
+    for cycle in range(cycles):
+        command(b, f"stop {name}", rf"partition {name} stopped")
+        command(b, f"start {name}", rf"partition {name} started")
+        command(b, f"restart {name}", rf"partition {name} stopped")
+        b.expect(rf"partition {name} started")
+        command(b, f"pause {name}", rf"{name} paused \(resume {name} to continue\)")
+        command(b, f"resume {name}", rf"{name} resumed")
+    return 2 * cycles
+
+
 def attach_echo(b, text):
     """Attach to the `echo` partition, type a line, see it echoed, detach."""
     command(b, "attach echo", r"\[attached to echo; Ctrl-\] detaches")
@@ -131,10 +145,17 @@ def test_console_without_a_kept_cpu(boot):
     command(b, "cpus", r"cpu 0 apic \d+ online: spin, idle \(shared with the console\)")
     command(b, "version", r"Tessera \d+\.\d+\.\d+, vmx backend, 2 CPUs")
     command(b, "start spin", r"\[spin\] spin: spinning")
-    before = mem_free(b)
+    before, starts = mem_free(b), listing(b)["spin"]["starts"]
     for _ in range(5):
         command(b, "restart spin", r"partition spin started")
         b.expect(r"\[spin\] spin: spinning")
+    # Issue 10: 100 rounds against the partition on the console's CPU.
+    command(b, "mute spin", r"tessera> ")
+    starts += 5 + lifecycle_cycles(b, "spin", 100)
     assert mem_free(b) == before
-    assert listing(b)["spin"]["state"] == "RUNNING"
-    assert listing(b)["echo"]["state"] == "RUNNING"
+    parts = listing(b)
+    assert parts["spin"]["state"] == "RUNNING" and parts["spin"]["starts"] == starts
+    assert parts["echo"]["state"] == "RUNNING"
+    command(b, "cpus", r"cpu 0 apic \d+ online: spin, running \(shared with the console\)")
+    b.expect(r"cpu 1 apic \d+ online: echo, (running|idle)")
+    assert not re.search(r"did not|EXCEPTION|hypervisor bug", b.output())

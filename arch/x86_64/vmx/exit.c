@@ -96,7 +96,7 @@ static void skip_instruction(void)
 
 	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 	/* Blocking by STI / MOV SS ends with the next instruction (25.4.2). */
-	if (intr & 3)
+	if (intr & BLOCKING_STI_MOVSS)
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~3u);
 }
 
@@ -237,7 +237,6 @@ static int irq_highest_pending(const struct vmx_vcpu *vv)
 }
 
 #define RFLAGS_IF (1ull << 9)
-#define BLOCKING_STI_MOVSS 3u /* interruptibility bits 0-1 (25.4.2, Table 25-3) */
 
 /* Before each VM entry. An event already set up for injection (an
  * exception, or one whose delivery an exit interrupted) goes first; then
@@ -305,7 +304,7 @@ static enum exit_action handle_external_interrupt(struct vcpu *v)
 	u8 vector = (u8)vmcs_read32(VM_EXIT_INTR_INFO); /* bits 7:0 (25.9.2) */
 
 	if (vector == KICK_VECTOR) {
-		/* Ours: end it; the run loop then looks at stop_request. */
+		/* Ours: end it; the run loop then looks at the requests. */
 		wrmsr(MSR_X2APIC_EOI, 0);
 		return EXIT_RESUME;
 	}
@@ -330,7 +329,7 @@ static enum exit_action handle_init(struct vcpu *v)
 {
 	/* A physical INIT reached a partition CPU: nothing in Tessera sends
 	 * one, and a guest cannot (its ICR writes are filtered). Ignore. */
-	partition_report(v->part, "ignored INIT signal on cpu %u", v->pcpu);
+	partition_event(v->part, EV_UNSUPPORTED, "ignored INIT signal on cpu %u", v->pcpu);
 	return EXIT_RESUME;
 }
 
@@ -481,9 +480,8 @@ static enum exit_action handle_hlt(struct vcpu *v)
 	for (;;) {
 		if (idle && (irq_highest_pending(vv) >= 0 || vcpu_virq_waiting(v)))
 			return EXIT_RESUME;
-		if (vcpu_must_leave(v))
+		if (vcpu_check_requests(v))
 			return EXIT_STOP;
-		vcpu_pause_point(v);
 		vcpu_host_work(v);
 		if (!idle)
 			cpu_relax();
@@ -494,13 +492,23 @@ static enum exit_action handle_hlt(struct vcpu *v)
 	}
 }
 
-/* The VMX-preemption timer ran out (SDM Vol. 3C 26.5.1): it is set only on
- * a CPU the console shares (vmcs.c), to bound the time between two
- * console steps. The step itself follows every exit (vcpu_host_work). */
+/* The VMX-preemption timer ran out (SDM Vol. 3C 26.5.1): on a CPU the
+ * console shares, to bound the time between two console steps (the step
+ * itself follows every exit, vcpu_host_work); or at once after an entry,
+ * because an NMI asked for it (vmx_nmi_taken). Either way it goes back to
+ * its normal setting; the run loop then looks at the vCPU's requests. */
 static enum exit_action handle_preemption_timer(struct vcpu *v)
 {
-	(void)v;
+	vmx_preemption_timer_reset(v);
 	return EXIT_RESUME;
+}
+
+void vmx_nmi_taken(void)
+{
+	struct vmx_vcpu *vv = &vmx_vcpus[arch_this_cpu()->index];
+
+	if (vv->vmcs_ready)
+		vmx_preemption_timer_expire_now();
 }
 
 /* I/O instruction, exit qualification Table 28-5: size-1 in bits 2:0,
@@ -522,7 +530,7 @@ static enum exit_action handle_io(struct vcpu *v)
 	else if (in)
 		v->regs.rax = (v->regs.rax & ~(u64)mask) | (value & mask);
 	skip_instruction();
-	return v->part->state == PART_RUNNING ? EXIT_RESUME : EXIT_STOP;
+	return EXIT_RESUME;
 }
 
 static enum exit_action handle_rdmsr(struct vcpu *v)
@@ -531,7 +539,7 @@ static enum exit_action handle_rdmsr(struct vcpu *v)
 	u64 value;
 
 	if (vmx_msr_read(v, msr, &value) == MSR_DENIED) {
-		partition_report(v->part, "denied rdmsr 0x%x (#GP)", msr);
+		partition_event(v->part, EV_MSR, "denied rdmsr 0x%x (#GP)", msr);
 		inject_gp();
 		return EXIT_RESUME;
 	}
@@ -547,13 +555,13 @@ static enum exit_action handle_wrmsr(struct vcpu *v)
 	u64 value = ((v->regs.rdx & 0xffffffffu) << 32) | (v->regs.rax & 0xffffffffu);
 
 	if (vmx_msr_write(v, msr, value) == MSR_DENIED) {
-		partition_report(v->part, "denied wrmsr 0x%x value 0x%llx (#GP)", msr,
-				 (unsigned long long)value);
+		partition_event(v->part, EV_MSR, "denied wrmsr 0x%x value 0x%llx (#GP)", msr,
+				(unsigned long long)value);
 		inject_gp();
 		return EXIT_RESUME;
 	}
 	skip_instruction();
-	return v->part->state == PART_RUNNING ? EXIT_RESUME : EXIT_STOP;
+	return EXIT_RESUME;
 }
 
 /* MOV to CR0 with paging turning on or off while EFER.LME is set: the
@@ -651,7 +659,7 @@ static enum exit_action handle_vmcall(struct vcpu *v)
 				   (u32)v->regs.rdx);
 	v->regs.rax = (u64)r;
 	skip_instruction();
-	return v->part->state == PART_RUNNING ? EXIT_RESUME : EXIT_STOP;
+	return EXIT_RESUME;
 }
 
 /* VMX instructions, MONITOR/MWAIT: not offered to guests; #UD as on a CPU
@@ -692,7 +700,7 @@ static void single_step(struct vmx_vcpu *vv, bool on)
 		vv->guest_tf = rflags & RFLAGS_TF;
 		vmcs_writel(GUEST_RFLAGS, rflags | RFLAGS_TF);
 		vmcs_write32(EXCEPTION_BITMAP, bitmap | (1u << EXC_DB));
-		if (vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & 3)
+		if (vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & BLOCKING_STI_MOVSS)
 			vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
 				    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
 	} else {
@@ -722,10 +730,10 @@ static enum exit_action step_over_violation(struct vcpu *v, gpa_t gpa)
 			    "one instruction touched too many unmapped pages");
 	/* Another vCPU of the partition may be stepping over the same page:
 	 * the EPT is the partition's, so changes to it take its lock. */
-	spin_lock(&v->part->lock);
+	spin_lock(&vp->ept_lock);
 	ok = ept_translate(&vp->ept, page, &hpa, &flags, &leaf) ||
 	     ept_map(&vp->ept, page, vp->scratch, PAGE_SIZE, EPT_READ | EPT_WRITE | EPT_MT_WB);
-	spin_unlock(&v->part->lock);
+	spin_unlock(&vp->ept_lock);
 	if (!ok)
 		return fail(v, EXIT_REASON_EPT_VIOLATION, "no memory to step over a violation");
 	if (vv->ntemp++ == 0)
@@ -735,29 +743,45 @@ static enum exit_action step_over_violation(struct vcpu *v, gpa_t gpa)
 	return EXIT_RESUME;
 }
 
-/* The stepped instruction is done: take the scratch mappings away. */
-static void step_done(struct vcpu *v)
+/* Take the scratch mappings of a stepped instruction away. */
+static void drop_temp_maps(struct vcpu *v)
 {
 	struct vmx_partition *vp = &vmx_partitions[v->part->id];
 	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
 
-	spin_lock(&v->part->lock);
+	spin_lock(&vp->ept_lock);
 	for (unsigned i = 0; i < vv->ntemp; i++)
 		ept_unmap(&vp->ept, vv->temp[i], PAGE_SIZE);
 	memset(hpa_to_ptr(vp->scratch), 0xff, PAGE_SIZE);
-	spin_unlock(&v->part->lock);
+	spin_unlock(&vp->ept_lock);
 	vv->ntemp = 0;
 	ept_flush(v);
-	single_step(vv, false);
 }
 
-/* Exception exits (Table 28-1 and 25.9.2 exit interruption info): only
- * the #DB of a single step is intercepted. */
+/* The stepped instruction is done. */
+static void step_done(struct vcpu *v)
+{
+	drop_temp_maps(v);
+	single_step(&vmx_vcpus[v->pcpu], false);
+}
+
+/* Exception or NMI exits (Table 28-1 and 25.9.2 exit interruption info).
+ * An NMI is another CPU's preemption request (arch_cpu_preempt): end the
+ * NMI blocking it may have left, here and in the guest's saved state
+ * (Bochs 2.7 records it there; a guest that gets no NMIs never has it),
+ * so the next one exits too; the run loop then looks at the requests.
+ * The only exception intercepted is the #DB of a single step. */
 static enum exit_action handle_exception(struct vcpu *v)
 {
 	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
 	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
 
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI) {
+		nmi_unblock();
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & ~BLOCKING_NMI);
+		return EXIT_RESUME;
+	}
 	if ((info & 0xff) == EXC_DB && vv->ntemp) {
 		step_done(v);
 		return EXIT_RESUME;
@@ -775,8 +799,9 @@ static enum exit_action handle_ept_violation(struct vcpu *v)
 	const char *access = (q & 4) ? "instruction fetch" : (q & 2) ? "write" : "read";
 
 	if (v->part->cfg->violations == VIOLATION_REPORT && !(q & 4)) {
-		partition_report(v->part, "memory violation: %s at guest-physical 0x%llx, rip 0x%llx",
-				 access, (unsigned long long)gpa, (unsigned long long)rip);
+		partition_event(v->part, EV_MEMORY,
+				"memory violation: %s at guest-physical 0x%llx, rip 0x%llx", access,
+				(unsigned long long)gpa, (unsigned long long)rip);
 		return step_over_violation(v, gpa);
 	}
 	dump_guest(v, EXIT_REASON_EPT_VIOLATION);
@@ -895,18 +920,16 @@ void arch_vcpu_run(struct vcpu *v)
 	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
 
 	vmcs_setup(v);
+	vv->vmcs_ready = true;
 	lapic_reset_for_guest();
 	memset(vv->pending_irq, 0, sizeof(vv->pending_irq));
 	vv->window_exiting = false; /* vmcs_setup() left the control clear */
 	vv->guest_mtrr_def_type = rdmsr(MSR_IA32_MTRR_DEF_TYPE);
-	while (!vcpu_must_leave(v)) {
+	while (!vcpu_check_requests(v)) {
 		u32 reason, basic;
 		exit_handler_fn h;
 		int r;
 
-		vcpu_pause_point(v);
-		if (vcpu_must_leave(v))
-			break;
 		irq_inject_pending(v, vv);
 		r = vmx_enter(&v->regs, vv->launched);
 
@@ -937,4 +960,9 @@ void arch_vcpu_run(struct vcpu *v)
 			break;
 		vcpu_host_work(v);
 	}
+	/* A run that ends while an instruction is being stepped over a
+	 * violation leaves no scratch page mapped for the next. */
+	if (vv->ntemp)
+		drop_temp_maps(v);
+	vv->vmcs_ready = false;
 }

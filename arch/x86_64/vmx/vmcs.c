@@ -76,14 +76,6 @@ static u32 optional_secondary(u32 bit)
 	return (u32)(rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2) >> 32) & bit;
 }
 
-/* Allowed-1 bit of the pin-based controls (A.3.1). */
-static bool preemption_timer_supported(void)
-{
-	u32 msr = true_msr(MSR_IA32_VMX_PINBASED_CTLS, MSR_IA32_VMX_TRUE_PINBASED_CTLS);
-
-	return (rdmsr(msr) >> 32) & PIN_BASED_VMX_PREEMPTION_TIMER;
-}
-
 /* The timer counts down by 1 each time TSC bit X changes, X being
  * IA32_VMX_MISC bits 4:0 (A.6); VM entry reloads it from the VMCS each
  * time, as "save VMX-preemption timer value" stays off (26.7.4). */
@@ -96,27 +88,54 @@ static u32 preemption_timer_ticks(void)
 	return ticks > 0xffffffffull ? 0xffffffffu : (u32)MAX(ticks, 1ull);
 }
 
+/*
+ * The VMX-preemption timer (SDM Vol. 3C 26.5.1) as this vCPU normally has
+ * it. On the CPU the console shares (console_cpu = none) it makes the
+ * guest exit at least every SHARED_CONSOLE_TICK_MS, so the console gets
+ * its turn even while the guest spins without exits; elsewhere it is off.
+ * Called at set-up and after each timer exit, which may also have been
+ * the immediate one an NMI asked for (vmx_preemption_timer_expire_now).
+ */
+void vmx_preemption_timer_reset(const struct vcpu *v)
+{
+	u32 pin = vmcs_read32(PIN_BASED_VM_EXEC_CONTROL);
+
+	if (v->shares_console) {
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, preemption_timer_ticks());
+		pin |= PIN_BASED_VMX_PREEMPTION_TIMER;
+	} else {
+		pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
+	}
+	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, pin);
+}
+
+/* A timer value of 0 makes the next VM entry exit before the guest runs a
+ * single instruction (SDM Vol. 3C 27.7.4): how an NMI that finds the CPU
+ * in the hypervisor, perhaps just after its last look at the vCPU's
+ * requests, still gets the vCPU to look again (cf. Jailhouse's
+ * vcpu_nmi_handler). */
+void vmx_preemption_timer_expire_now(void)
+{
+	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, 0);
+	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL,
+		     vmcs_read32(PIN_BASED_VM_EXEC_CONTROL) | PIN_BASED_VMX_PREEMPTION_TIMER);
+}
+
 static void setup_controls(struct vcpu *v)
 {
 	struct vmx_partition *vp = &vmx_partitions[v->part->id];
 	u32 pin, cpu, sec, exit_ctl, entry;
 
-	/* External interrupts exit to us (25.6.1): the hypervisor must see
-	 * any interrupt that reaches a partition CPU, including its own
-	 * "stop" IPIs; NMIs stay with the guest. */
-	pin = PIN_BASED_EXT_INTR_MASK;
-	/* On the CPU the console shares (console_cpu = none), the VMX-preemption
-	 * timer (25.5.1) makes the guest exit at least every
-	 * SHARED_CONSOLE_TICK_MS, so the console gets its turn even while the
-	 * guest spins without exits. Optional: without it, the console runs
-	 * only as often as that guest exits. */
-	if (v->shares_console && preemption_timer_supported())
-		pin |= PIN_BASED_VMX_PREEMPTION_TIMER;
+	/* External interrupts exit to us (26.2): the hypervisor must see any
+	 * interrupt that reaches a partition CPU, including its own kick.
+	 * NMIs exit too: they are how other CPUs preempt this one
+	 * (arch_cpu_preempt), and the guest cannot block them. Guests get
+	 * no NMIs ("virtual NMIs" stays off). The preemption timer is
+	 * allowed here and set by vmx_preemption_timer_reset(). */
+	pin = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING;
 	pin = adjust_controls(true_msr(MSR_IA32_VMX_PINBASED_CTLS,
 				       MSR_IA32_VMX_TRUE_PINBASED_CTLS),
 			      pin, "pin-based");
-	if (pin & PIN_BASED_VMX_PREEMPTION_TIMER)
-		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, preemption_timer_ticks());
 
 	cpu = CPU_BASED_HLT_EXITING |     /* a halt is ours to decide on (exit.c, handle_hlt) */
 	      CPU_BASED_MWAIT_EXITING |   /* hidden in CPUID; #UD like a CPU without it */
@@ -151,6 +170,7 @@ static void setup_controls(struct vcpu *v)
 				entry, "VM-entry");
 
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, pin);
+	vmx_preemption_timer_reset(v);
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, cpu);
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, sec);
 	vmcs_write32(VM_EXIT_CONTROLS, exit_ctl);

@@ -84,6 +84,14 @@ bool arch_virt_supported(char *why, size_t n)
 		strfmt(why, n, "VMX without unrestricted guest");
 		return false;
 	}
+	/* How a stop or pause reaches a guest that runs without exits, with
+	 * interrupts off or not (smp.c arch_cpu_preempt). */
+	if ((allowed1(MSR_IA32_VMX_PINBASED_CTLS) &
+	     (PIN_BASED_NMI_EXITING | PIN_BASED_VMX_PREEMPTION_TIMER)) !=
+	    (PIN_BASED_NMI_EXITING | PIN_BASED_VMX_PREEMPTION_TIMER)) {
+		strfmt(why, n, "VMX without NMI exiting and the VMX-preemption timer");
+		return false;
+	}
 	return true;
 }
 

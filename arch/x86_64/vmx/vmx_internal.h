@@ -6,12 +6,14 @@
 #define VMX_INTERNAL_H
 
 #include <tessera/partition.h>
+#include <tessera/spinlock.h>
 #include <arch/ept.h>
 
 #define MAX_TEMP_MAPS 4 /* pages mapped for one single-stepped instruction */
 
 struct vmx_partition {
 	struct ept ept;
+	spinlock_t ept_lock; /* its vCPUs change it while stepping over violations */
 	hpa_t msr_bitmap; /* 4 KiB, SDM Vol. 3C 25.6.9 */
 	hpa_t io_bitmap_a; /* ports 0x0000-0x7fff, 25.6.4 */
 	hpa_t io_bitmap_b; /* ports 0x8000-0xffff */
@@ -22,6 +24,9 @@ struct vmx_partition {
 struct vmx_vcpu {
 	hpa_t vmcs;
 	bool launched;
+	/* This CPU's vCPU VMCS is current and set up (arch_vcpu_run): an NMI
+	 * may then write to it (vmx_nmi_taken). */
+	volatile bool vmcs_ready;
 	/* violations = report: pages mapped while one instruction single-steps */
 	unsigned ntemp;
 	gpa_t temp[MAX_TEMP_MAPS];
@@ -42,6 +47,8 @@ void vmcs_load_boot_state(const struct vcpu_boot *b);
 u64 vmx_cr0_real(u64 guest_value);
 u64 vmx_cr4_real(u64 guest_value);
 void vmx_fatal(const char *what); /* a VMX instruction failed: hypervisor bug */
+void vmx_preemption_timer_reset(const struct vcpu *v);
+void vmx_preemption_timer_expire_now(void);
 
 /* exit.c */
 int vmx_enter(struct guest_regs *regs, int launched);

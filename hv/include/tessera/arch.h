@@ -77,13 +77,20 @@ struct vcpu;
  * nothing else. Also builds the MSR and I/O permission bitmaps. */
 bool arch_partition_create(struct partition *p, struct pmm *pmm, char *why, size_t n);
 
-/* Run v on this CPU until its partition stops or fails, or v is told to
- * stop (v->stop_request). Starts from v->boot. */
+/* Run v on this CPU until its partition stops or fails, or until it
+ * must leave (vcpu_check_requests() says so). Starts from v->boot. */
 void arch_vcpu_run(struct vcpu *v);
 
-/* Make physical CPU pcpu leave guest mode soon (an IPI); it then sees
- * its vCPU's stop_request. Harmless if it is not in guest mode. */
+/* Make physical CPU pcpu look at its vCPU's requests soon: an interrupt,
+ * which also wakes it from a wait in the hypervisor. A guest that cannot
+ * take interrupts just now (interrupts off, a higher-priority vector in
+ * service) holds it off until it can; that is right for a virtual
+ * interrupt, which it could not take either. Harmless anywhere else. */
 void arch_cpu_kick(unsigned pcpu);
+
+/* The same, and out of guest mode now, whatever the guest does: for the
+ * requests that must not wait for the guest (stop, pause). */
+void arch_cpu_preempt(unsigned pcpu);
 
 /* Send physical CPU pcpu an interrupt with this vector, for the vCPU that
  * runs there (an IPI one vCPU of a partition sends another). The arch

@@ -40,11 +40,15 @@ void console_shared_poll(void);
 /* Does the console share physical CPU cpu with a partition? */
 bool console_shares_cpu(unsigned cpu);
 
-/* Guest output of partition p: a whole line, or raw bytes when attached. */
+/* Guest output of partition p (its struct gout's sink): a whole line, or
+ * raw bytes while attached. */
 void console_guest_line(struct partition *p, const char *prefix, const char *line);
-void console_guest_byte(struct partition *p, u8 byte);
-/* Forget p's output that is queued but not printed (it stopped). */
+void console_guest_raw(struct partition *p, const void *data, size_t n);
+/* Forget p's output that is queued but not printed (the scrollback has
+ * it): it stopped (the rest of a line half on screen still goes out), or
+ * the console attaches to it or detaches (guest_out.h, sink.attach). */
 void console_partition_stopped(struct partition *p);
+void console_partition_attach(struct partition *p, bool attached);
 
 /* For commands. */
 void console_printf(struct console *c, const char *fmt, ...) __printf(2, 3);

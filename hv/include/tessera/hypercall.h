@@ -27,6 +27,10 @@
 #define HC_CONSOLE_WRITE 1  /* (gpa, len) -> bytes written, at most 4096 per call */
 #define HC_PARTITION_INFO 2 /* (gpa, size) -> bytes of struct hc_partition_info written */
 #define HC_EXIT 3           /* (code) -> does not return; partition stops */
+/* Test builds only (TESSERA_TEST_HOOKS; HC_ENOSYS otherwise): hold the
+ * calling vCPU in the hypervisor, deaf to stop and pause requests, for
+ * (ms) milliseconds: a stop that cannot complete, for the tests. */
+#define HC_TEST_HOLD 0x7e57
 
 #define HC_ABI_MAJOR 1
 #define HC_ABI_MINOR 0

@@ -6,15 +6,41 @@
  * one contiguous, 2 MiB aligned host block that appears to the guest at
  * guest-physical 0; the arch code maps it (EPT on VMX) and nothing else.
  *
- * States:
- *                 start                      guest exit hypercall /
- *   STOPPED  ----------------->  RUNNING  --- stop request --------> STOPPED
- *      ^                           |
- *      +---- restart --------------+--- guest fault, triple fault,
- *                                       violation (violations=stop) --> FAILED
+ * Its states and their transitions are in tessera/lifecycle.h; p->state
+ * changes only in partition_transition() (partition.c).
+ *
+ * A vCPU is driven by requests (VCPU_REQ_*): any CPU sets bits in
+ * v->requests, and the vCPU's own physical CPU acts on them, in two
+ * places only: vcpu_check_requests(), which the arch run loop calls
+ * before every VM entry and in every wait (the one point a running vCPU
+ * looks), and vcpu_loop() between two runs. What the vCPU is doing is
+ * v->run, written only by its own CPU, under p->lock:
+ *
+ *            START                   (APs)  RELOAD: a SIPI came
+ *   IDLE  -----------> WAIT_SIPI ---------------------------+
+ *    ^  |                  |                                v
+ *    |  +------ START (vCPU 0) ----------------------->  RUNNING
+ *    |                     |                            |     ^
+ *    +------- STOP or START (a new run) ----------------+     |
+ *    |                                                  PAUSE | PAUSE
+ *    +------- STOP or START ------------------------ PAUSED --+ cleared
  *
  * Everything VMX-specific (VMCS, EPT, bitmaps) lives in arch code, found
  * by partition id and vCPU; hv/ never sees it.
+ *
+ * Lock map. Each field says who may write it and what a reader needs:
+ *   [C]  set when the partition is created; constant after.
+ *   [L]  p->lock.
+ *   [D]  p->dev_lock: the partition's legacy devices.
+ *   [O]  p->out.lock (struct gout): guest output.
+ *   [E]  p->events.lock: event counters and rate limits.
+ *   [M]  management: only the console CPU writes (commands, supervisor);
+ *        others may read a stale value.
+ *   [V]  its vCPU's own physical CPU; others read it only while the vCPU
+ *        is PAUSED (snapshot, registers) or for statistics (counters).
+ *   [A]  atomic builtins only.
+ * Locks nest in this order and never the other way: p->lock, p->dev_lock,
+ * p->out.lock, the console's queue locks, p->events.lock, the log lock.
  */
 #ifndef TESSERA_PARTITION_H
 #define TESSERA_PARTITION_H
@@ -22,9 +48,10 @@
 #include <tessera/types.h>
 #include <tessera/limits.h>
 #include <tessera/config.h>
+#include <tessera/events.h>
+#include <tessera/guest_out.h>
 #include <tessera/hypercall.h>
-#include <tessera/lineout.h>
-#include <tessera/ring.h>
+#include <tessera/lifecycle.h>
 #include <tessera/spinlock.h>
 #include <tessera/acpi_pm.h>
 #include <tessera/vpic.h>
@@ -33,15 +60,21 @@
 #define SCROLLBACK_BYTES 8192
 #define VCPU_EXIT_REASONS 80 /* per-reason counters; arch reasons fit below this */
 
-enum partition_state { PART_STOPPED = 0, PART_RUNNING, PART_FAILED };
-
-/* What a vCPU is doing. Written only by its own physical CPU (vcpu_loop);
- * others ask through start_seq and stop_request. */
+/* What a vCPU is doing (the diagram above). */
 enum vcpu_run_state {
-	VCPU_IDLE = 0,   /* nothing to run: the pCPU waits */
-	VCPU_WAIT_SIPI,  /* an AP of a running partition, before its SIPI */
-	VCPU_RUNNING,    /* in guest mode or handling an exit */
+	VCPU_IDLE = 0,  /* not running its guest: the pCPU waits for a start */
+	VCPU_WAIT_SIPI, /* an AP of a running partition, before its SIPI */
+	VCPU_RUNNING,   /* in guest mode or handling an exit */
+	VCPU_PAUSED,    /* held in the hypervisor between two exits; snap valid */
 };
+
+/* Requests to a vCPU, bits of v->requests. */
+#define VCPU_REQ_STOP (1u << 0)   /* leave guest mode and go idle */
+#define VCPU_REQ_START (1u << 1)  /* run anew from v->boot (after leaving the old run) */
+#define VCPU_REQ_PAUSE (1u << 2)  /* hold in the hypervisor while set */
+#define VCPU_REQ_KICK (1u << 3)   /* look again: a virtual interrupt may wait */
+#define VCPU_REQ_RELOAD (1u << 4) /* an AP's SIPI: load v->boot from sipi_vector and run */
+#define VCPU_REQ_LEAVE (VCPU_REQ_STOP | VCPU_REQ_START) /* end the current run */
 
 /* General registers the exit stub saves; RSP and RIP live in the VMCS. */
 struct guest_regs {
@@ -73,98 +106,165 @@ struct vcpu_snapshot {
 };
 
 struct vcpu {
-	struct partition *part;
-	unsigned index; /* within the partition */
-	unsigned pcpu;  /* the physical CPU it runs on */
-	u32 apic_id;
-	struct guest_regs regs;
-	volatile enum vcpu_run_state run;
-	volatile u32 start_seq;   /* bumped by partition_start(): run from boot */
-	u32 run_seq;              /* the start_seq the current run began with */
-	bool shares_console;      /* its CPU also runs the console (console_cpu = none) */
-	volatile bool stop_request; /* leave guest mode and go idle */
+	struct partition *part;   /* [C] */
+	unsigned index;           /* [C] within the partition */
+	unsigned pcpu;            /* [C] the physical CPU it runs on */
+	u32 apic_id;              /* [C] */
+	bool shares_console;      /* [C] its CPU also runs the console (console_cpu = none) */
+	u32 requests;             /* [A] VCPU_REQ_* */
+	enum vcpu_run_state run;  /* [V] under [L]; read by others with an atomic load */
+	/* Written by partition_start() while the vCPU is IDLE, handed over by
+	 * VCPU_REQ_START; the vCPU's own after that [V]. */
 	struct vcpu_boot boot;
-	volatile bool started;    /* has run since the last start (no SIPI then) */
-	volatile bool sipi_pending;
-	volatile u8 sipi_vector;
-	u64 exits;
+	struct guest_regs regs;   /* [V] */
+	bool started;             /* [L] has started this run: vCPU 0 at once, an AP at its SIPI */
+	u8 sipi_vector;           /* [L] the SIPI's vector, with VCPU_REQ_RELOAD */
+	u64 exits;                /* [V] counters; the console reads and resets */
 	u64 exit_count[VCPU_EXIT_REASONS];
-	volatile bool pause_request; /* console: hold in the hypervisor */
-	volatile bool paused;        /* holding; snapshot and regs are valid */
-	struct vcpu_snapshot snap;
+	struct vcpu_snapshot snap; /* [V] valid while PAUSED */
+};
+
+/* Why a partition is STOPPING: what to do when the last vCPU is out. */
+enum stop_reason {
+	STOP_CONSOLE,  /* `stop`, `restart`: say "stopped" */
+	STOP_EXIT,     /* HC_EXIT */
+	STOP_POWEROFF, /* ACPI S5 */
+	STOP_REBOOT,   /* ACPI reset: the supervisor starts it again */
+};
+
+struct partition_events {
+	spinlock_t lock;
+	u64 count[EV_NKINDS];           /* [E] since the last start */
+	struct ratelimit rl[EV_NKINDS]; /* [E] */
 };
 
 struct partition {
-	unsigned id;
-	char name[NAME_MAX_LEN];
-	const struct cfg_partition *cfg;
-	volatile enum partition_state state;
-	hpa_t mem; /* host block, 2 MiB aligned; 0 if none */
-	u64 mem_size;
-	unsigned nvcpus;
+	unsigned id;                   /* [C] */
+	char name[NAME_MAX_LEN];       /* [C] */
+	const struct cfg_partition *cfg; /* [C] */
+	hpa_t mem;                     /* [C] host block, 2 MiB aligned; 0 if none */
+	u64 mem_size;                  /* [C] */
+	unsigned nvcpus;               /* [C] */
 	struct vcpu vcpus[HC_MAX_VCPUS];
-	struct vuart uart;
-	struct lineout out;
-	struct ring scrollback;
-	u8 scrollback_buf[SCROLLBACK_BYTES];
+
 	spinlock_t lock;
-	u64 started_ns;
-	u64 violations;
-	int exit_code;
-	char last_fault[256];
-	bool muted;           /* console: do not show its lines (scrollback keeps them) */
-	unsigned restarts;    /* automatic restarts (on_crash = restart) in a row */
-	u64 restart_at_ns;    /* when the next automatic restart is due, 0 = none */
-	unsigned starts;      /* times started since boot */
-	volatile int trace_left; /* console `trace`: exits still to print */
-	volatile bool reboot_pending; /* the guest reset itself: start again */
-	struct vpic pic;      /* Linux: the legacy PIC its UART interrupt goes through */
-	volatile bool virq;   /* pic has an interrupt for vCPU 0 (under lock) */
-	struct acpi_pm pm;    /* Linux: its ACPI fixed hardware (under lock) */
-	u64 absent_io;        /* Linux: accesses to ports with no device */
+	enum partition_state state;    /* [L] written only by partition_transition() */
+	enum stop_reason stop_reason;  /* [L] while STOPPING */
+	bool reboot_pending;           /* [L] the guest reset itself: start again */
+	int exit_code;                 /* [L] */
+	char last_fault[256];          /* [L] */
+	u64 started_ns;                /* [L] */
+	unsigned starts;               /* [L] times started since boot */
+
+	spinlock_t dev_lock;
+	struct vuart uart;             /* [D] the console device at 0x3f8 */
+	struct vpic pic;               /* [D] Linux: the legacy PIC IRQ 4 goes through */
+	struct acpi_pm pm;             /* [D] Linux: its ACPI fixed hardware */
+	bool virq;                     /* [D] the PIC has an interrupt for vCPU 0 (read atomically) */
+
+	struct gout out;               /* [O] every byte the guest writes */
+	u8 scrollback_buf[SCROLLBACK_BYTES]; /* [O] */
+
+	struct partition_events events;
+
+	bool muted;                    /* [M] console: do not show its lines */
+	unsigned restarts;             /* [M] automatic restarts (on_crash = restart) in a row */
+	u64 restart_at_ns;             /* [M] when the next automatic restart is due, 0 = none */
+	bool stop_timed_out;           /* [M] FAILED because a stop did not complete: a user
+	                                * asked for a stop, so no automatic restart */
+	int trace_left;                /* [A] console `trace`: exits still to print */
 };
 
 extern struct partition partitions[MAX_PARTITIONS];
 extern unsigned npartitions;
 
-const char *partition_state_name(enum partition_state s);
-
 /* Boot-time set-up from the config (BSP only). */
 struct boot_info;
 struct pmm;
 void partitions_init(const struct config *cfg, const struct boot_info *bi, struct pmm *p);
-bool partition_start(struct partition *p);
-/* Stop a running partition: every vCPU leaves guest mode and goes idle.
- * False if a vCPU did not stop in time (reported). */
-bool partition_stop(struct partition *p);
-/* Stop if running or failed, then start from pristine images. */
-bool partition_restart(struct partition *p);
 struct partition *partition_by_name(const char *name);
 
-/* The guest misbehaved: report, mark FAILED, stop all its vCPUs. */
+/*
+ * The lifecycle (tessera/lifecycle.h). The only writer of p->state: if
+ * the partition is in one of the states in from (PART_SET bits), it goes
+ * to `to` and true is returned; else nothing changes and false is. A
+ * from-state the table does not allow to go to `to` is a hypervisor bug,
+ * reported with a dump of the partition. Takes p->lock unless the caller
+ * holds it (partition_transition_locked).
+ */
+bool partition_transition(struct partition *p, u32 from, enum partition_state to);
+bool partition_transition_locked(struct partition *p, u32 from, enum partition_state to);
+
+/* Console operations (on the console CPU). Each returns false with one
+ * line of why in why[n] when it does not do what it says. */
+/* Load the kernel from its pristine image and start: STOPPED or FAILED
+ * -> RUNNING, once every vCPU is out of guest mode. */
+bool partition_start(struct partition *p, char *why, size_t n);
+/* Every vCPU leaves guest mode: RUNNING or PAUSED -> STOPPING -> STOPPED.
+ * If one does not within the stop timeout, the partition is FAILED ("vcpu
+ * N did not stop within T ms") and nothing it might still touch is freed. */
+bool partition_stop(struct partition *p, char *why, size_t n);
+/* Stop if running, then start. */
+bool partition_restart(struct partition *p, char *why, size_t n);
+/* Hold every vCPU in the hypervisor: RUNNING -> PAUSED. */
+bool partition_pause(struct partition *p, char *why, size_t n);
+/* PAUSED -> RUNNING; false if it was not paused. */
+bool partition_resume(struct partition *p);
+/* The supervisor: did the guest reset itself and is it STOPPED now? Then
+ * true, once, and it is for the caller to start it. */
+bool partition_take_reboot(struct partition *p);
+
+/* From the guest's side, on a vCPU's CPU (or any CPU). */
+/* The guest misbehaved: report, FAILED, every vCPU leaves. */
 void partition_fail(struct partition *p, const char *fmt, ...) __printf(2, 3);
 /* The guest asked to stop (HC_EXIT). */
 void partition_exit(struct partition *p, int code);
 /* The guest powered itself off (ACPI S5): it stops. */
 void partition_poweroff(struct partition *p);
 /* The guest reset itself (ACPI reset register): it stops, and the
- * console's supervisor starts it again (partition_supervise_reboot). */
+ * console's supervisor starts it again. */
 void partition_reboot(struct partition *p);
-/* A violation the partition survives in `violations = report` mode. */
-void partition_report(struct partition *p, const char *fmt, ...) __printf(2, 3);
+/* Something the partition survives: counted by kind, printed at a
+ * bounded rate ("N more ... suppressed"). */
+void partition_event(struct partition *p, enum event_kind kind, const char *fmt, ...)
+	__printf(3, 4);
+
+/* Guest output through the hypervisor (HC_CONSOLE_WRITE), and console
+ * input for its UART. */
+void partition_console_input(struct partition *p, u8 byte);
+
+/* vcpu_loop's side of the lifecycle, on the vCPU's own CPU (partition.c):
+ * begin a run if a start is asked for (true: run it); the run ended; an
+ * AP takes its SIPI (true: run it). And from another vCPU: a SIPI or an
+ * INIT for AP t. */
+bool partition_vcpu_begin(struct vcpu *v);
+void partition_vcpu_left(struct vcpu *v);
+bool partition_vcpu_take_sipi(struct vcpu *v);
+void partition_vcpu_sipi(struct vcpu *t, u8 vector);
+void partition_vcpu_init(struct vcpu *t);
 
 /* vCPU side, called on the vCPU's own physical CPU by arch exit code.
  * Return values: true = handled, the guest continues. */
 void vcpu_loop(unsigned pcpu) __noreturn;
 /* Let the vCPU loops look at their assignments (after partitions_init). */
 void vcpu_loop_release(void);
+/* Ask v for something (VCPU_REQ_* bits), from any CPU: the bits are set,
+ * and v's CPU is kicked or preempted as they need (arch.h). */
+void vcpu_request(struct vcpu *v, u32 req);
+/*
+ * The one point where a running vCPU looks at its requests: arch run
+ * loops call it before every VM entry and in every wait. A pause is held
+ * here; a kick is taken. True if the vCPU must leave its run now (stop,
+ * or a new start).
+ */
+bool vcpu_check_requests(struct vcpu *v);
 s64 vcpu_hypercall(struct vcpu *v, u64 nr, u64 a1, u64 a2, u64 a3);
 /* Port I/O the guest does not own the hardware for. size is 1, 2 or 4. */
 void vcpu_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value);
 /* An IPI the guest sent through its ICR: deliver within the partition or
  * drop and report. */
 void vcpu_send_ipi(struct vcpu *v, u32 dest_apic, u32 icr_low);
-/* The UART (or the PIC) changed state, on any CPU, under p->lock: move
+/* The UART (or the PIC) changed state, on any CPU, under p->dev_lock: move
  * the UART's interrupt line into the PIC and, if that makes an interrupt
  * pending, make vCPU 0 look at it. */
 void partition_irq_update(struct partition *p);
@@ -173,27 +273,21 @@ void partition_irq_update(struct partition *p);
  * a Linux partition gets them, as the PIC's output is wired to the BSP. */
 static inline bool vcpu_virq_waiting(const struct vcpu *v)
 {
-	return v->index == 0 && v->part->virq;
+	return v->index == 0 && __atomic_load_n(&v->part->virq, __ATOMIC_ACQUIRE);
 }
 int vcpu_virq_ack(struct vcpu *v);
 /* The vCPU for this physical CPU, or NULL. */
 struct vcpu *vcpu_of_pcpu(unsigned pcpu);
 /* Arch exit loops call this for every exit: the console's `trace`. */
 void vcpu_trace_exit(struct vcpu *v, unsigned reason, u64 rip, u64 qualification);
-/* Arch exit loops call this before every entry: hold while paused. */
-void vcpu_pause_point(struct vcpu *v);
 /* Arch exit loops call this after each exit and in every wait (HLT): the
  * CPU's other duty, the console when it shares this CPU, gets its turn. */
 void vcpu_host_work(struct vcpu *v);
-/* Must v leave guest mode now? Asked to stop, or started anew (the console
- * sharing its CPU restarted the partition between two exits). Arch exit
- * loops ask before every entry and in every wait. */
-static inline bool vcpu_must_leave(const struct vcpu *v)
+/* A vCPU's run state, read from another CPU. */
+static inline enum vcpu_run_state vcpu_run_state(const struct vcpu *v)
 {
-	return v->stop_request || __atomic_load_n(&v->start_seq, __ATOMIC_ACQUIRE) != v->run_seq;
+	return __atomic_load_n(&v->run, __ATOMIC_ACQUIRE);
 }
-/* Console: pause every vCPU of p (true when all are held) / let them go. */
-bool partition_pause(struct partition *p);
-void partition_resume(struct partition *p);
+const char *vcpu_run_state_name(enum vcpu_run_state s);
 
 #endif

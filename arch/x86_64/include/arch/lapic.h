@@ -15,6 +15,8 @@ void lapic_send_init(u32 apic_id);
 void lapic_send_sipi(u32 apic_id, u8 vector);
 /* A fixed-vector IPI (the hypervisor's "kick", KICK_VECTOR). */
 void lapic_send_fixed(u32 apic_id, u8 vector);
+/* An NMI IPI (arch_cpu_preempt). */
+void lapic_send_nmi(u32 apic_id);
 /* Before a vCPU starts on this CPU: whatever the last guest left in the
  * local APIC it owned (an armed timer, vectors in service) is cleared. */
 void lapic_reset_for_guest(void);

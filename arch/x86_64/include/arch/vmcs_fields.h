@@ -187,10 +187,15 @@
 /* VM-entry interruption-information field, 25.8.3, Table 25-17. */
 #define INTR_INFO_VALID (1u << 31)
 #define INTR_INFO_DELIVER_CODE (1u << 11)
+#define INTR_INFO_INTR_TYPE_MASK (7u << 8)
 #define INTR_TYPE_EXT_INTR (0u << 8)
 #define INTR_TYPE_NMI (2u << 8)
 #define INTR_TYPE_HARD_EXCEPTION (3u << 8)
 #define INTR_TYPE_SOFT_EXCEPTION (6u << 8)
+
+/* Guest interruptibility state, 25.4.2, Table 25-3. */
+#define BLOCKING_STI_MOVSS 3u    /* bits 0-1: blocking by STI, by MOV SS */
+#define BLOCKING_NMI (1u << 3)
 
 /* Guest activity states, 25.4.2, Table 25-3. */
 #define GUEST_ACTIVITY_ACTIVE 0
