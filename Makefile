@@ -140,7 +140,7 @@ PORTABLE_SRCS := hv/lib/format.c hv/lib/strutil.c hv/lib/diag.c hv/lib/elf.c \
 	hv/pmm.c hv/memmap.c hv/acpi.c hv/cpus.c hv/config.c hv/config_check.c arch/x86_64/vmx/ept.c hv/multiboot.c \
 	hv/vuart.c hv/ring.c hv/lineout.c hv/console/lineedit.c hv/console/cmd.c \
 	hv/linux_boot.c hv/acpi_build.c hv/acpi_pm.c hv/vpic.c hv/lifecycle.c hv/events.c \
-	hv/guest_out.c $(wildcard hv/devices/*.c arch/x86_64/insn_decode.c)
+	hv/guest_out.c hv/multiboot2.c hv/mb_load.c $(wildcard hv/devices/*.c arch/x86_64/insn_decode.c)
 HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -DTESSERA_HOSTED -Ihv/include -Iarch/x86_64/include \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(wildcard tests/unit/test_*.c))

@@ -297,14 +297,19 @@ static bool parse_header(const u8 *k, size_t ksize, struct lx_plan *p, const str
 	sects = h->setup_sects ? h->setup_sects : LH_SETUP_SECTS_DEFAULT;
 	p->setup_bytes = (sects + 1) * LH_SECTOR;
 	if (h->syssize) {
-		/* A signed kernel carries its signature after this. */
-		p->pm_size = (u64)h->syssize * LH_PARAGRAPH;
-		if (p->setup_bytes + p->pm_size > ksize)
+		/* syssize counts 16-byte paragraphs, rounded up (boot.rst), so
+		 * the code may end up to 15 bytes before setup + syssize * 16:
+		 * Debian's memtest86+ does, and GRUB and QEMU boot it. Past
+		 * that the file is short. A signed kernel carries its
+		 * signature after the code, which is not loaded. */
+		u64 claimed = (u64)h->syssize * LH_PARAGRAPH;
+
+		if (p->setup_bytes + claimed - (LH_PARAGRAPH - 1) > ksize)
 			return errbuf_fail(e, "kernel file is truncated: %zu bytes, but its header says "
 				    "%llu (setup %llu + protected-mode code %llu)", ksize,
-				    (unsigned long long)(p->setup_bytes + p->pm_size),
-				    (unsigned long long)p->setup_bytes,
-				    (unsigned long long)p->pm_size);
+				    (unsigned long long)(p->setup_bytes + claimed),
+				    (unsigned long long)p->setup_bytes, (unsigned long long)claimed);
+		p->pm_size = MIN(claimed, ksize - p->setup_bytes);
 	} else {
 		if (p->setup_bytes >= ksize)
 			return errbuf_fail(e, "kernel file is truncated: %zu bytes, no protected-mode code "

@@ -14,9 +14,9 @@
  * leaves guest memory as it was; a successful one zeroes all of it first.
  * Nothing is ever written outside [gm, gm + size).
  */
-#include <tessera/elf.h>
 #include <tessera/format.h>
 #include <tessera/limits.h>
+#include <tessera/mb_load.h>
 #include <tessera/multiboot.h>
 #include <tessera/string.h>
 #include <tessera/types.h>
@@ -116,22 +116,9 @@ STATIC_ASSERT(sizeof(struct mb_mmap) == 24, "spec 3.3: mmap entries are 24 bytes
 
 #define MB_LOADER_NAME "Tessera"
 #define MB_MEM_LOWER_KIB 640 /* [0, 0xa0000) */
-#define FOUR_GIB (4 * GiB)
-
-/* One piece of the kernel to place: [lo, hi) in guest-physical memory,
- * its first filesz bytes from the file at offset, the rest zero. */
-struct mb_load {
-	u64 lo, hi;
-	u64 offset, filesz;
-};
 
 struct mb_plan {
-	struct mb_load seg[ELF_MAX_SEGMENTS];
-	unsigned nsegs;
-	u64 entry;
-	u64 lo, hi; /* span of all segments */
-	u64 mod_start[MAX_MODULES];
-	u64 modules_hi;
+	struct mb_image img; /* segments, entry, modules (tessera/mb_load.h) */
 	/* Info area, guest-physical */
 	u64 mmap_addr, mods_addr, name_addr, cmdline_addr, mod_string_addr[MAX_MODULES];
 	u64 info_end;
@@ -237,113 +224,24 @@ static bool plan_aout(const struct mb_header *h, size_t hoff, size_t ksize, stru
 	if (h->entry_addr < h->load_addr || h->entry_addr >= end)
 		return errbuf_fail(e, "header entry_addr 0x%x is outside the image 0x%x..0x%llx",
 			    h->entry_addr, h->load_addr, (unsigned long long)end);
-	p->seg[0] = (struct mb_load){ .lo = h->load_addr, .hi = end, .offset = start,
-				      .filesz = len };
-	p->nsegs = 1;
-	p->entry = h->entry_addr;
+	p->img.seg[0] = (struct mb_load_seg){ .lo = h->load_addr, .hi = end, .offset = start,
+					      .filesz = len };
+	p->img.nsegs = 1;
+	p->img.entry = h->entry_addr;
 	return true;
 }
 
 /*
  * An ELF kernel without address fields: each PT_LOAD goes to its p_paddr
- * (GRUB does the same; a higher-half kernel links at a high p_vaddr and a
- * low p_paddr). Paging is off at entry (spec 3.2), so e_entry, a virtual
- * address, is translated through the segment holding it, as GRUB does;
- * for the usual p_vaddr == p_paddr kernel that changes nothing.
+ * and e_entry is translated through the segment holding it, since paging
+ * is off at entry (spec 3.2); see mb_plan_elf().
  */
 static bool plan_elf(const void *k, size_t ksize, struct mb_plan *p, const struct errbuf *e)
 {
-	static const u8 elf_magic[4] = { 0x7f, 'E', 'L', 'F' };
-	struct elf_info info;
-	const char *why = "";
-
-	if (ksize < 4 || memcmp(k, elf_magic, 4) != 0)
+	if (!mb_is_elf(k, ksize))
 		return errbuf_fail(e, "kernel is not an ELF file and its multiboot header has no "
 			    "address fields (flag 16)");
-	if (!elf_parse(k, ksize, &info, &why))
-		return errbuf_fail(e, "kernel: %s", why);
-	p->nsegs = info.nsegs;
-	p->entry = ~0ull;
-	for (unsigned i = 0; i < info.nsegs; i++) {
-		const struct elf_segment *s = &info.segs[i];
-
-		p->seg[i] = (struct mb_load){ .lo = s->paddr, .hi = s->paddr + s->memsz,
-					      .offset = s->offset, .filesz = s->filesz };
-		if (p->entry == ~0ull && info.entry >= s->vaddr && info.entry - s->vaddr < s->memsz)
-			p->entry = s->paddr + (info.entry - s->vaddr);
-	}
-	if (p->entry == ~0ull)
-		return errbuf_fail(e, "entry point 0x%llx is not inside a loaded segment",
-			    (unsigned long long)info.entry);
-	return true;
-}
-
-/* Every segment must lie in RAM above 1 MiB and below 4 GiB (the kernel
- * starts in 32-bit protected mode, spec 3.2), clear of the legacy hole and
- * the info area, and segments may not overlap one another. */
-static bool check_segments(struct mb_plan *p, u64 size, const struct errbuf *e)
-{
-	char sz[24];
-
-	for (unsigned i = 0; i < p->nsegs; i++) {
-		const struct mb_load *s = &p->seg[i];
-		unsigned long long lo = s->lo, hi = s->hi;
-
-		if (s->lo < MB_HOLE_END && s->hi > MB_HOLE_START)
-			return errbuf_fail(e, "segment at 0x%llx..0x%llx overlaps the legacy hole "
-				    "0x%llx..0x%llx", lo, hi, MB_HOLE_START, MB_HOLE_END);
-		if (s->lo < MB_INFO_END && s->hi > MB_INFO_BASE)
-			return errbuf_fail(e, "segment at 0x%llx..0x%llx overlaps the multiboot info "
-				    "area 0x%llx..0x%llx", lo, hi, MB_INFO_BASE, MB_INFO_END);
-		if (s->lo < MB_HOLE_END)
-			return errbuf_fail(e, "segment at 0x%llx..0x%llx lies below 1 MiB", lo, hi);
-		if (s->hi > FOUR_GIB)
-			return errbuf_fail(e, "segment at 0x%llx..0x%llx lies above 4 GiB", lo, hi);
-		if (s->hi > size)
-			return errbuf_fail(e, "segment at 0x%llx..0x%llx does not fit in %s of memory",
-				    lo, hi, fmt_size(sz, sizeof(sz), size));
-		for (unsigned j = 0; j < i; j++) {
-			const struct mb_load *t = &p->seg[j];
-
-			if (s->lo < t->hi && t->lo < s->hi)
-				return errbuf_fail(e, "segments at 0x%llx..0x%llx and 0x%llx..0x%llx "
-					    "overlap", (unsigned long long)t->lo,
-					    (unsigned long long)t->hi, lo, hi);
-		}
-		if (i == 0 || s->lo < p->lo)
-			p->lo = s->lo;
-		if (i == 0 || s->hi > p->hi)
-			p->hi = s->hi;
-	}
-	return true;
-}
-
-/* Modules follow the kernel, each on a page boundary (header flag 0 asks
- * for that; we always do it), below 4 GiB since the info holds 32-bit
- * addresses (spec 3.3). */
-static bool plan_modules(const struct mb_module_src *mods, unsigned nmods, u64 size,
-			 struct mb_plan *p, const struct errbuf *e)
-{
-	u64 at = ALIGN_UP(p->hi, PAGE_SIZE);
-	char sz[24];
-
-	if (nmods > MAX_MODULES)
-		return errbuf_fail(e, "%u modules given, at most %u are supported", nmods, MAX_MODULES);
-	p->modules_hi = p->hi;
-	for (unsigned i = 0; i < nmods; i++) {
-		const char *name = mods[i].string ? mods[i].string : "";
-		u64 end = at + mods[i].size;
-
-		if (mods[i].size > size || end > MIN(size, FOUR_GIB))
-			return errbuf_fail(e, "module %u (%s, %llu bytes) does not fit in %s of memory "
-				    "below 4 GiB after the kernel", i, name,
-				    (unsigned long long)mods[i].size,
-				    fmt_size(sz, sizeof(sz), size));
-		p->mod_start[i] = at;
-		p->modules_hi = end;
-		at = ALIGN_UP(end, PAGE_SIZE);
-	}
-	return true;
+	return mb_plan_elf(k, ksize, NULL, &p->img, e);
 }
 
 /* The info area [MB_INFO_BASE, MB_INFO_END): the info structure, the
@@ -407,8 +305,8 @@ static void write_info(u8 *gm, u64 size, const char *cmdline, const struct mb_mo
 	memcpy(gm + MB_INFO_BASE, &info, sizeof(info));
 	memcpy(gm + p->mmap_addr, map, sizeof(map));
 	for (unsigned i = 0; i < nmods; i++) {
-		struct mb_mod m = { .mod_start = (u32)p->mod_start[i],
-				    .mod_end = (u32)(p->mod_start[i] + mods[i].size),
+		struct mb_mod m = { .mod_start = (u32)p->img.mod_start[i],
+				    .mod_end = (u32)(p->img.mod_start[i] + mods[i].size),
 				    .string = (u32)p->mod_string_addr[i] };
 
 		memcpy(gm + p->mods_addr + i * sizeof(m), &m, sizeof(m));
@@ -427,14 +325,12 @@ bool multiboot_load(u8 *gm, u64 size, const void *kernel, size_t ksize, const ch
 	struct mb_plan p;
 	struct mb_header h;
 	size_t hoff = 0;
-	char sz[24];
 
 	if (err && errlen)
 		err[0] = 0;
 	memset(&p, 0, sizeof(p));
-	if (size <= MB_HOLE_END)
-		return errbuf_fail(&e, "%s of guest memory is too small: a multiboot kernel loads "
-			    "above 1 MiB", fmt_size(sz, sizeof(sz), size));
+	if (!mb_check_size(size, "multiboot", &e))
+		return false;
 	if (!k && ksize)
 		return errbuf_fail(&e, "no kernel");
 	if (!find_header(k, ksize, &hoff, &h, &e) || !check_flags(h.flags, &e))
@@ -447,28 +343,15 @@ bool multiboot_load(u8 *gm, u64 size, const void *kernel, size_t ksize, const ch
 	} else if (!plan_elf(kernel, ksize, &p, &e)) {
 		return false;
 	}
-	if (!check_segments(&p, size, &e) || !plan_modules(mods, nmods, size, &p, &e) ||
+	if (!mb_check_segments(&p.img, size, "multiboot", &e) ||
+	    !mb_place_modules(mods, nmods, size, &p.img, &e) ||
 	    !plan_info(cmdline, mods, nmods, &p, &e))
 		return false;
 
 	/* Everything checked: from here on nothing fails. */
-	memset(gm, 0, (size_t)size);
-	for (unsigned i = 0; i < p.nsegs; i++) {
-		const struct mb_load *s = &p.seg[i];
-
-		if (s->filesz)
-			memcpy(gm + s->lo, k + s->offset, (size_t)s->filesz);
-	}
-	for (unsigned i = 0; i < nmods; i++)
-		if (mods[i].size)
-			memcpy(gm + p.mod_start[i], mods[i].data, (size_t)mods[i].size);
+	mb_copy_image(gm, size, kernel, &p.img, mods, nmods);
 	write_info(gm, size, cmdline, mods, nmods, &p);
-
 	if (out)
-		*out = (struct mb_boot){ .entry = (u32)p.entry,
-					 .mbi = (u32)MB_INFO_BASE,
-					 .kernel_lo = p.lo,
-					 .kernel_hi = p.hi,
-					 .modules_hi = p.modules_hi };
+		mb_boot_out(&p.img, out);
 	return true;
 }
