@@ -18,6 +18,7 @@
  */
 #include <tessera/acpi.h>
 #include <tessera/acpi_build.h>
+#include <tessera/rtc.h>
 #include <tessera/limits.h>
 #include <tessera/string.h>
 #include <tessera/types.h>
@@ -88,6 +89,7 @@ STATIC_ASSERT(offsetof(struct acpi_fadt, dsdt) == 40, "FADT DSDT");
 STATIC_ASSERT(offsetof(struct acpi_fadt, preferred_pm_profile) == 45, "FADT PM profile");
 STATIC_ASSERT(offsetof(struct acpi_fadt, sci_int) == 46, "FADT SCI_INT");
 STATIC_ASSERT(offsetof(struct acpi_fadt, p_lvl2_lat) == 96, "FADT P_LVL2_LAT");
+STATIC_ASSERT(offsetof(struct acpi_fadt, century) == 108, "FADT CENTURY");
 STATIC_ASSERT(offsetof(struct acpi_fadt, iapc_boot_arch) == 109, "FADT IAPC_BOOT_ARCH");
 STATIC_ASSERT(offsetof(struct acpi_fadt, flags) == 112, "FADT Flags");
 STATIC_ASSERT(offsetof(struct acpi_fadt, reset_reg) == 116, "FADT RESET_REG");
@@ -112,7 +114,7 @@ STATIC_ASSERT(offsetof(struct acpi_fadt, hypervisor_vendor) == 268, "FADT hyperv
 /* 5.2.9.3, Table 5.11: IA-PC Boot Architecture Flags. Bit 0
  * LEGACY_DEVICES and bit 1 8042 stay clear: there are none. */
 #define IAPC_VGA_NOT_PRESENT (1u << 2)
-#define IAPC_CMOS_RTC_NOT_PRESENT (1u << 5)
+/* Bit 5 CMOS RTC Not Present stays clear: every partition has one. */
 
 /* 5.2.9 P_LVL2_LAT / P_LVL3_LAT: above 100 / 1000 us means C2 / C3 are
  * not supported. */
@@ -401,7 +403,10 @@ static void build_fadt(u8 *t, gpa_t facs_gpa, gpa_t dsdt_gpa)
 		gas_io(GUEST_ACPI_PM1A_CNT_PORT, 8 * GUEST_ACPI_PM1_CNT_LEN, GAS_ACCESS_WORD);
 	f->p_lvl2_lat = FADT_NO_C2;
 	f->p_lvl3_lat = FADT_NO_C3;
-	f->iapc_boot_arch = IAPC_VGA_NOT_PRESENT | IAPC_CMOS_RTC_NOT_PRESENT;
+	/* Every partition has an RTC (hv/devices/rtc.c), with the century
+	 * at the PC/AT's CMOS byte; the FADT says where (5.2.9 CENTURY). */
+	f->iapc_boot_arch = IAPC_VGA_NOT_PRESENT;
+	f->century = RTC_CENTURY;
 	f->flags = FADT_WBINVD | FADT_PWR_BUTTON | FADT_SLP_BUTTON | FADT_RESET_REG_SUP |
 		   FADT_FORCE_APIC_PHYSICAL_DESTINATION_MODE;
 	f->reset_reg = gas_io(GUEST_ACPI_RESET_PORT, 8, GAS_ACCESS_BYTE);

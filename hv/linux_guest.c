@@ -1,9 +1,9 @@
 /*
- * Linux partitions: loading (boot protocol + firmware tables) and the few
- * I/O ports they get (tessera/linux_guest.h, docs/linux-guests.md).
+ * Linux partitions: loading (boot protocol + firmware tables)
+ * (tessera/linux_guest.h, docs/linux-guests.md). The devices they get
+ * are in hv/platform.c.
  */
 #include <tessera/acpi_build.h>
-#include <tessera/acpi_pm.h>
 #include <tessera/linux_boot.h>
 #include <tessera/format.h>
 #include <tessera/linux_guest.h>
@@ -53,37 +53,4 @@ bool linux_guest_load(struct partition *p, const void *kernel, size_t ksize,
 		   (unsigned long long)lb.kernel_lo,
 		   (unsigned long long)((lb.initrd_hi - lb.initrd_lo) / KiB));
 	return true;
-}
-
-void linux_guest_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value)
-{
-	struct partition *p = v->part;
-	enum acpi_pm_action act;
-	unsigned slp_typ = 0;
-
-	spin_lock(&p->dev_lock);
-	act = acpi_pm_io(&p->pm, port, size, write, value, &slp_typ);
-	spin_unlock(&p->dev_lock);
-	switch (act) {
-	case ACPI_PM_NOT_MINE:
-		break;
-	case ACPI_PM_SLEEP:
-		if (slp_typ == GUEST_ACPI_S5_SLP_TYP)
-			partition_poweroff(p);
-		else
-			partition_event(p, EV_UNSUPPORTED, "sleep state with SLP_TYP %u is not supported",
-					slp_typ);
-		return;
-	case ACPI_PM_RESET:
-		partition_reboot(p);
-		return;
-	case ACPI_PM_NONE:
-		return;
-	}
-	if (!write)
-		*value = 0xffffffffu; /* as if nothing answered on the bus */
-	/* Linux probes legacy PC devices at boot: counted, shown at a
-	 * bounded rate, not a violation. */
-	partition_event(p, EV_ABSENT, "no device at port 0x%x (%s, size %u)", port,
-			write ? "write" : "read", size);
 }

@@ -18,9 +18,11 @@
 #include <tessera/memmap.h>
 #include <tessera/partition.h>
 #include <tessera/pcpu.h>
+#include <tessera/platform.h>
 #include <tessera/pmm.h>
 #include <tessera/string.h>
 #include <tessera/version.h>
+#include <drivers/cmos_rtc.h>
 #include <drivers/uart16550.h>
 
 void hv_main(struct boot_info *bi) __noreturn;
@@ -218,6 +220,22 @@ static void report_cpus(void)
 		   arch_virt_name());
 }
 
+/* The machine's date, once: every partition's RTC starts from it and
+ * counts on with the TSC (hv/platform.c). */
+static void read_wallclock(void)
+{
+	struct rtc_datetime now;
+
+	if (!cmos_rtc_read(&now)) {
+		log_printf("tessera: the machine's RTC reads no valid date; partitions' clocks "
+			   "start at 2000-01-01\n");
+		return;
+	}
+	platform_set_wallclock(&now, arch_time_ns());
+	log_printf("tessera: date %04u-%02u-%02u %02u:%02u:%02u (from the RTC)\n", now.year,
+		   now.month, now.day, now.hour, now.minute, now.second);
+}
+
 #ifdef TESSERA_SELFTEST_FAULT
 /* Test build only (make fault-image): prove that a fault in the core is
  * reported, not silently hung on. Reads an address beyond the 1:1 map. */
@@ -284,6 +302,7 @@ void hv_main(struct boot_info *bi)
 	report_cpus();
 
 	config_init(bi);
+	read_wallclock();
 	partitions_init(&hv_config, bi, &hv_pmm);
 	vcpu_loop_release();
 	for (unsigned i = 0; i < npartitions; i++)

@@ -85,7 +85,7 @@ void partition_console_input(struct partition *p, u8 byte)
 {
 	spin_lock(&p->dev_lock);
 	vuart_rx_push(&p->uart, &byte, 1);
-	if (p->cfg->format == FORMAT_LINUX)
+	if (p->platform->legacy_pic)
 		partition_irq_update(p); /* its driver waits for the receive interrupt */
 	spin_unlock(&p->dev_lock);
 }
@@ -343,6 +343,10 @@ static bool create_one(struct partition *p, const struct cfg_partition *c, struc
 	mine.ctx = p;
 	gout_init(&p->out, p->name, p->scrollback_buf, sizeof(p->scrollback_buf), &mine);
 	vuart_init(&p->uart, uart_tx, p);
+	if (!platform_create(p, why, sizeof(why))) {
+		partition_fail(p, "hypervisor bug: %s", why);
+		return false;
+	}
 
 	unsigned ncpus = 0;
 
@@ -496,12 +500,7 @@ bool partition_start(struct partition *p, char *why, size_t n)
 	 * load makes it FAILED again, with the new reason. */
 	partition_transition(p, PART_SET(PART_FAILED), PART_STOPPED);
 	p->stop_timed_out = false;
-	spin_lock(&p->dev_lock);
-	vuart_reset(&p->uart);
-	vpic_init(&p->pic);
-	__atomic_store_n(&p->virq, false, __ATOMIC_RELEASE);
-	acpi_pm_reset(&p->pm);
-	spin_unlock(&p->dev_lock);
+	platform_reset(p);
 	spin_lock(&p->events.lock);
 	memset(p->events.count, 0, sizeof(p->events.count));
 	memset(p->events.rl, 0, sizeof(p->events.rl));
@@ -760,6 +759,18 @@ bool partition_take_reboot(struct partition *p)
 	return take;
 }
 
+static bool events_verbose; /* [M] the console's `log level verbose` */
+
+void partition_set_verbose(bool on)
+{
+	__atomic_store_n(&events_verbose, on, __ATOMIC_RELAXED);
+}
+
+bool partition_verbose(void)
+{
+	return __atomic_load_n(&events_verbose, __ATOMIC_RELAXED);
+}
+
 void partition_event(struct partition *p, enum event_kind kind, const char *fmt, ...)
 {
 	char msg[200];
@@ -771,6 +782,10 @@ void partition_event(struct partition *p, enum event_kind kind, const char *fmt,
 		return;
 	spin_lock(&p->events.lock);
 	p->events.count[kind]++;
+	if ((p->platform->quiet_events & EV_BIT(kind)) && !partition_verbose()) {
+		spin_unlock(&p->events.lock); /* counted; `info` shows it */
+		return;
+	}
 	print = ratelimit_allow(&p->events.rl[kind], arch_time_ns(), &suppressed);
 	spin_unlock(&p->events.lock);
 	say_suppressed(p, kind, suppressed);

@@ -10,6 +10,7 @@
 #include <tessera/multiboot.h>
 #include <tessera/partition.h>
 #include <tessera/pcpu.h>
+#include <tessera/platform.h>
 #include <tessera/string.h>
 
 #define VUART_BASE 0x3f8
@@ -221,43 +222,7 @@ s64 vcpu_hypercall(struct vcpu *v, u64 nr, u64 a1, u64 a2, u64 a3)
 
 void vcpu_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value)
 {
-	struct partition *p = v->part;
-
-	if (port >= VUART_BASE && port < VUART_BASE + VUART_PORTS && size == 1) {
-		/* The console CPU pushes input into the same UART. */
-		spin_lock(&p->dev_lock);
-		if (write)
-			vuart_write(&p->uart, port - VUART_BASE, (u8)*value);
-		else
-			*value = vuart_read(&p->uart, port - VUART_BASE);
-		if (p->cfg->format == FORMAT_LINUX)
-			partition_irq_update(p);
-		spin_unlock(&p->dev_lock);
-		return;
-	}
-	if (p->cfg->format == FORMAT_LINUX && vpic_owns_port(port) && size == 1) {
-		spin_lock(&p->dev_lock);
-		if (write)
-			vpic_write(&p->pic, port, (u8)*value);
-		else
-			*value = vpic_read(&p->pic, port);
-		partition_irq_update(p);
-		spin_unlock(&p->dev_lock);
-		return;
-	}
-	if (p->cfg->format == FORMAT_LINUX) {
-		linux_guest_io(v, port, size, write, value);
-		return;
-	}
-	/* Not the guest's: as if nothing answered on the bus. */
-	if (!write)
-		*value = 0xffffffffu;
-	if (p->cfg->violations == VIOLATION_STOP)
-		partition_fail(p, "denied I/O %s of port 0x%x (size %u)", write ? "write" : "read",
-			       port, size);
-	else
-		partition_event(p, EV_PORT, "denied I/O %s of port 0x%x (size %u)",
-				write ? "write" : "read", port, size);
+	platform_port_io(v, port, size, write, value);
 }
 
 /* The PC wires the first UART to IRQ 4 of the PIC. */

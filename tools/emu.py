@@ -41,7 +41,9 @@ display_library: rfb, options="timeout=0"
 ata0-master: type=disk, path={esp}, mode=vvfat
 boot: disk
 com1: enabled=1, mode=term, dev={tty}
-clock: sync=none, time0=1
+clock: sync=none, time0=1764806400
+# time0: the RTC starts at a fixed date, 2025-12-04 00:00:00 UTC, so that
+# the date Tessera reads and gives every partition is the same on every run.
 # No sound: on a machine without an ALSA card, Debian's Bochs 2.7 aborts in
 # its mixer thread ("buffer overflow detected") unless the driver is dummy.
 sound: driver=dummy

@@ -424,12 +424,38 @@ static int cmd_cpus(struct console *c, const struct cmd_args *a)
 	return 0;
 }
 
+static void say_level(struct console *c)
+{
+	console_printf(c, "log level: %s\n",
+		       partition_verbose() ? "verbose (every event printed, at a bounded rate)" :
+					     "normal (what a format probes at boot is only counted)");
+}
+
+/* log: the recent log. log level [normal|verbose]: whether the events a
+ * format probes as a matter of course (platform.h quiet_events) print. */
 static int cmd_log(struct console *c, const struct cmd_args *a)
 {
 	static char buf[4096];
-	size_t n = log_tail(buf, sizeof(buf));
+	size_t n;
 
-	(void)a;
+	if (a->argc >= 2) {
+		if (strcmp(a->argv[1], "level") != 0) {
+			console_printf(c, "error: log: unknown argument '%s' (log, or log level "
+					  "[normal|verbose])\n", a->argv[1]);
+			return 1;
+		}
+		if (a->argc == 3 && strcmp(a->argv[2], "verbose") != 0 &&
+		    strcmp(a->argv[2], "normal") != 0) {
+			console_printf(c, "error: log level: '%s' is not normal or verbose\n",
+				       a->argv[2]);
+			return 1;
+		}
+		if (a->argc == 3)
+			partition_set_verbose(strcmp(a->argv[2], "verbose") == 0);
+		say_level(c);
+		return 0;
+	}
+	n = log_tail(buf, sizeof(buf));
 	console_write(c, buf, n);
 	return 0;
 }
@@ -545,8 +571,11 @@ const struct cmd_def console_commands[] = {
 	  "Each partition's host block and the allocator's totals.", 0, 0, cmd_mem },
 	{ "cpus", "", "each CPU: owner and state",
 	  "Physical CPUs with their APIC IDs, who owns them and what they do.", 0, 0, cmd_cpus },
-	{ "log", "", "the hypervisor's recent log",
-	  "The last 4 KiB of the hypervisor's own messages.", 0, 0, cmd_log },
+	{ "log", "[level [normal|verbose]]", "the hypervisor's recent log, or its level",
+	  "Without arguments, the last 4 KiB of the hypervisor's own messages.\n"
+	  "'log level verbose' also prints what a partition's format probes as a matter\n"
+	  "of course (a Linux kernel's absent ports and model-specific MSRs), which\n"
+	  "'normal' (the default) only counts: 'info NAME' shows the counts.", 0, 2, cmd_log },
 	{ "mute", "[NAME]", "stop showing partition output at the prompt",
 	  "Without NAME, all partitions. Output is still kept for attach.", 0, 1, cmd_mute },
 	{ "unmute", "[NAME]", "show partition output again",

@@ -49,8 +49,8 @@ static void probe_io(void)
 {
 	result("io 0x60 (keyboard data)", inb(0x60) == 0xFF);
 	result("io 0x64 (keyboard status)", inb(0x64) == 0xFF);
-	outb(0x70, 0x00); /* CMOS index: seconds */
-	result("io 0x70/0x71 (cmos)", inb(0x71) == 0xFF);
+	/* Not the CMOS at 0x70/0x71: every partition has an RTC of its own. */
+	result("io 0x1f7 (ata status)", inb(0x1F7) == 0xFF);
 	outl(0xCF8, 0x80000000u); /* PCI config mechanism #1: bus 0, dev 0, fn 0, reg 0 */
 	result("io 0xcf8/0xcfc (pci config)", inl(0xCFC) == 0xFFFFFFFFu);
 	outb(0x2F8 + 7, 0x5A); /* COM2 scratch register */

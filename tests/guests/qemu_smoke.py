@@ -79,6 +79,12 @@ CASES = {
         (r"portloop: \d+ reads of port 0x60 in 1 s\r?\n", None),
         (r"PORTLOOP-DONE\r?\n", None),
     ]),
+    "platform": ([], [
+        (r"platform: rtc 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\r?\n", None),
+        (r"platform: nvram ok\r?\n", None),
+        (r"platform: pit 65536 ticks = \d+ tsc cycles: tsc \d+ Hz, cpuid says \d+ Hz\r?\n", None),
+        (r"PLATFORM-DONE\r?\n", None),
+    ]),
     "hold": (["-append", "ms=5"], [
         (r"hold: holding for 5 ms\r?\n", None),
         (r"hold: HC_TEST_HOLD returned -100\r?\n", None),

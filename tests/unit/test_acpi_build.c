@@ -169,7 +169,8 @@ static void test_fadt(void **state)
 	assert_int_equal(f[92], 0);                            /* GPE0_BLK_LEN */
 	assert_int_equal(rd16(f + 96), 101);                   /* P_LVL2_LAT: no C2 */
 	assert_int_equal(rd16(f + 98), 1001);                  /* P_LVL3_LAT: no C3 */
-	assert_int_equal(rd16(f + 109), 0x24);                 /* IAPC: no VGA, no CMOS RTC */
+	assert_int_equal(rd16(f + 109), 0x04);                 /* IAPC: no VGA; an RTC */
+	assert_int_equal(f[108], 0x32);                        /* CENTURY: the CMOS byte */
 	/* Flags: WBINVD(0) PWR_BUTTON(4) SLP_BUTTON(5) RESET_REG_SUP(10)
 	 * FORCE_APIC_PHYSICAL_DESTINATION_MODE(19); not HW_REDUCED_ACPI(20). */
 	assert_int_equal(rd32(f + 112), 0x00080431);

@@ -20,6 +20,8 @@ enum event_kind {
 	EV_NKINDS
 };
 
+#define EV_BIT(k) (1u << (k)) /* a set of kinds */
+
 /* "memory", "port", ...: the word info and stats print. */
 const char *event_kind_name(enum event_kind k);
 

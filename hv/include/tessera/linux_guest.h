@@ -24,8 +24,4 @@ struct vcpu;
 bool linux_guest_load(struct partition *p, const void *kernel, size_t ksize,
 		      const void *initrd, size_t isize, char *err, size_t errlen);
 
-/* Port I/O of a Linux partition that the virtual UART and PIC did not
- * take. Always handled (absent devices read as all ones). */
-void linux_guest_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value);
-
 #endif

@@ -31,7 +31,9 @@
  * Lock map. Each field says who may write it and what a reader needs:
  *   [C]  set when the partition is created; constant after.
  *   [L]  p->lock.
- *   [D]  p->dev_lock: the partition's legacy devices.
+ *   [D]  p->dev_lock: the vUART and the vPIC, the interrupt path between
+ *        them. Each other device model has a lock of its own ([PM], [PIT],
+ *        [RTC]), so a busy device does not hold up the others.
  *   [O]  p->out.lock (struct gout): guest output.
  *   [E]  p->events.lock: event counters and rate limits.
  *   [M]  management: only the console CPU writes (commands, supervisor);
@@ -41,6 +43,8 @@
  *   [A]  atomic builtins only.
  * Locks nest in this order and never the other way: p->lock, p->dev_lock,
  * p->out.lock, the console's queue locks, p->events.lock, the log lock.
+ * The device locks ([PM], [PIT], [RTC]) are leaves: nothing is taken
+ * while one is held.
  */
 #ifndef TESSERA_PARTITION_H
 #define TESSERA_PARTITION_H
@@ -54,6 +58,10 @@
 #include <tessera/lifecycle.h>
 #include <tessera/spinlock.h>
 #include <tessera/acpi_pm.h>
+#include <tessera/devbus.h>
+#include <tessera/pit.h>
+#include <tessera/platform.h>
+#include <tessera/rtc.h>
 #include <tessera/vpic.h>
 #include <tessera/vuart.h>
 
@@ -156,11 +164,19 @@ struct partition {
 	u64 started_ns;                /* [L] */
 	unsigned starts;               /* [L] times started since boot */
 
+	/* Its PC (tessera/platform.h): the devices, on one bus. */
+	const struct platform_desc *platform; /* [C] what its format gets */
+	struct devbus bus;             /* [C] built at creation; lookups take no lock */
 	spinlock_t dev_lock;
 	struct vuart uart;             /* [D] the console device at 0x3f8 */
 	struct vpic pic;               /* [D] Linux: the legacy PIC IRQ 4 goes through */
-	struct acpi_pm pm;             /* [D] Linux: its ACPI fixed hardware */
 	bool virq;                     /* [D] the PIC has an interrupt for vCPU 0 (read atomically) */
+	spinlock_t pm_lock;
+	struct acpi_pm pm;             /* [PM] Linux: its ACPI fixed hardware */
+	spinlock_t pit_lock;
+	struct pit pit;                /* [PIT] the 8254 timer */
+	spinlock_t rtc_lock;
+	struct rtc rtc;                /* [RTC] the CMOS clock, from the machine's date */
 
 	struct gout out;               /* [O] every byte the guest writes */
 	u8 scrollback_buf[SCROLLBACK_BYTES]; /* [O] */
@@ -225,9 +241,15 @@ void partition_poweroff(struct partition *p);
  * console's supervisor starts it again. */
 void partition_reboot(struct partition *p);
 /* Something the partition survives: counted by kind, printed at a
- * bounded rate ("N more ... suppressed"). */
+ * bounded rate ("N more ... suppressed"). The kinds its format probes as
+ * a matter of course (platform_desc.quiet_events: Linux's absent ports
+ * and well-known MSRs) are only counted, unless the log level is
+ * verbose. */
 void partition_event(struct partition *p, enum event_kind kind, const char *fmt, ...)
 	__printf(3, 4);
+/* The console's `log level`: verbose prints quiet events too. [M] */
+void partition_set_verbose(bool on);
+bool partition_verbose(void);
 
 /* Guest output through the hypervisor (HC_CONSOLE_WRITE), and console
  * input for its UART. */
