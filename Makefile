@@ -8,9 +8,18 @@
 BUILD ?= build
 .DEFAULT_GOAL := all
 EMU ?= bochs
-CPUS ?= 4
-MEM ?= 512
 CONFIG ?= configs/default.cfg
+# `make run KERNEL=path [INITRD=path] [APPEND="..."] [FORMAT=linux|multiboot]
+# [ALONE=1]`: one more partition, `user`, booting a kernel from this host,
+# beside the config's partitions or alone (tools/mkesp.py --kernel). The
+# machine then gets the CPUs that partition needs, and 1 GiB.
+ESP_USER := $(if $(KERNEL),--kernel $(KERNEL) $(if $(INITRD),--initrd $(INITRD)) \
+	$(if $(APPEND),--append "$(APPEND)") $(if $(FORMAT),--format $(FORMAT)) \
+	$(if $(ALONE),--alone))
+USER_CPUS = $(shell $(PYTHON) tools/mkesp.py --efi - --config $(CONFIG) --out - \
+	--print-cpus $(ESP_USER))
+CPUS ?= $(if $(KERNEL),$(USER_CPUS),4)
+MEM ?= $(if $(KERNEL),1024,512)
 PYTHON ?= /usr/bin/python3
 
 CC := gcc
@@ -111,7 +120,7 @@ all: $(EFI_IMAGE) $(BUILD)/host/tessera-check guests
 # A config with a Linux partition needs the Linux test guest too.
 ESP_LINUX := $(if $(shell grep -qsi '^ *format *= *linux' $(CONFIG) && echo y),linux-guest)
 esp: $(EFI_IMAGE) guests $(ESP_LINUX)
-	$(PYTHON) tools/mkesp.py --efi $(EFI_IMAGE) --config $(CONFIG) --out $(BUILD)/esp
+	$(PYTHON) tools/mkesp.py --efi $(EFI_IMAGE) --config $(CONFIG) --out $(BUILD)/esp $(ESP_USER)
 
 # `make bench`'s bare multiboot loader: runs a guest on the machine
 # without Tessera, for comparison (tools/bench/mbboot.c).
@@ -227,6 +236,9 @@ help:
 	@echo "                                         kvm = nested KVM, needs an Intel host)"
 	@echo "                    CPUS=N  (default 4)   MEM=MiB (default 512)"
 	@echo "                    CONFIG=file (default configs/default.cfg)"
+	@echo "                    KERNEL=path: one more partition booting a host kernel,"
+	@echo "                      with INITRD=path APPEND=\"args\" FORMAT=linux|multiboot"
+	@echo "                      ALONE=1 (without the config's partitions)"
 	@echo "  make test       unit tests, then boot tests under Bochs and QEMU"
 	@echo "                  (a Linux partition too: fetches the Linux test guest)"
 	@echo "  make unit       host unit tests only (with ThreadSanitizer tests of shared code)"

@@ -27,9 +27,9 @@ BOCHS_TIMEOUT = 240
 QEMU_TIMEOUT = 90
 
 
-def make_esp(out, config, efi=IMAGE, no_config=False):
+def make_esp(out, config, efi=IMAGE, no_config=False, esp_args=()):
     cmd = [sys.executable, os.path.join(ROOT, "tools", "mkesp.py"), "--efi", efi,
-           "--config", os.path.join(ROOT, config), "--out", out]
+           "--config", os.path.join(ROOT, config), "--out", out] + list(esp_args)
     if no_config:
         cmd.append("--no-config")
     subprocess.run(cmd, check=True, cwd=ROOT)
@@ -81,9 +81,11 @@ class Booted:
 
 
 def start_machine(workdir, emu_name="bochs", cpus=1, mem=256,
-                  config="tests/configs/no-partitions.cfg", efi=IMAGE, no_config=False):
+                  config="tests/configs/no-partitions.cfg", efi=IMAGE, no_config=False,
+                  esp_args=()):
     """Boot one emulator in workdir; returns (Booted, machine, serial log)."""
-    esp = make_esp(os.path.join(workdir, "esp"), config, efi=efi, no_config=no_config)
+    esp = make_esp(os.path.join(workdir, "esp"), config, efi=efi, no_config=no_config,
+                   esp_args=esp_args)
     m = emu.Machine(emu_name, cpus=cpus, mem=mem, esp=esp, workdir=os.path.join(workdir, "emu"))
     log_path = os.path.join(workdir, "serial.log")
     log = open(log_path, "w")
