@@ -9,6 +9,7 @@
 #include <tessera/linux_guest.h>
 #include <tessera/log.h>
 #include <tessera/partition.h>
+#include <tessera/platform.h>
 #include <tessera/string.h>
 
 bool linux_guest_load(struct partition *p, const void *kernel, size_t ksize,
@@ -16,7 +17,6 @@ bool linux_guest_load(struct partition *p, const void *kernel, size_t ksize,
 {
 	struct linux_boot_src src;
 	struct linux_boot lb;
-	struct acpi_build_cpu cpus[HC_MAX_VCPUS];
 	u8 *gm = hpa_to_ptr(p->mem);
 	gpa_t rsdp;
 
@@ -32,16 +32,9 @@ bool linux_guest_load(struct partition *p, const void *kernel, size_t ksize,
 	src.acpi_rsdp = GUEST_ACPI_TABLES_GPA;
 	if (!linux_load(gm, p->mem_size, &src, &lb, err, errlen))
 		return false;
-	/* After linux_load(), which zeroes the partition's memory first. The
-	 * boot CPU comes first in the MADT: vCPU 0 is the one that boots. */
-	for (unsigned i = 0; i < p->nvcpus; i++)
-		cpus[i].apic_id = p->vcpus[i].apic_id;
-	if (!acpi_build_tables(gm + GUEST_ACPI_TABLES_GPA, GUEST_ACPI_TABLES_GPA,
-			       GUEST_ACPI_TABLES_SIZE, cpus, p->nvcpus, &rsdp)) {
-		strfmt(err, errlen, "its ACPI tables do not fit in %llu bytes",
-		       (unsigned long long)GUEST_ACPI_TABLES_SIZE);
+	/* After linux_load(), which zeroes the partition's memory first. */
+	if (!platform_build_tables(p, &rsdp, err, errlen))
 		return false;
-	}
 	p->vcpus[0].boot = (struct vcpu_boot){
 		.mode = VCPU_BOOT_LINUX32,
 		.rip = lb.entry32,

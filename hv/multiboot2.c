@@ -20,6 +20,7 @@
 #include <tessera/format.h>
 #include <tessera/mb_load.h>
 #include <tessera/multiboot.h>
+#include <tessera/acpi_build.h>
 #include <tessera/multiboot2.h>
 #include <tessera/string.h>
 #include <tessera/types.h>
@@ -109,7 +110,8 @@ STATIC_ASSERT(sizeof(struct mb2_mmap_entry) == 24, "spec 3.6.8: entries are 24 b
 #define MB2_MMAP_ENTRY_VERSION 0
 #define MB2_MMAP_AVAILABLE 1
 #define MB2_MMAP_RESERVED 2
-#define MB2_MMAP_ENTRIES 3
+#define MB2_MMAP_ACPI 3 /* "usable memory holding ACPI information" */
+#define MB2_MMAP_ENTRIES 4
 
 #define MB2_LOADER_NAME "Tessera"
 #define MB2_MEM_LOWER_KIB 640 /* [0, 0xa0000), as v1 */
@@ -649,6 +651,7 @@ static u64 put_info(u8 *gm, u64 size, const char *cmdline, const struct mb_modul
 		{ MB_HOLE_START, MB_HOLE_END - MB_HOLE_START, MB2_MMAP_RESERVED, 0 },
 		{ MB_HOLE_END, size - MB_HOLE_END, MB2_MMAP_AVAILABLE, 0 },
 	};
+	unsigned nmap = 3;
 	u32 load_base = (u32)p->img.lo;
 
 	put_tag(gm, &at, IT_CMDLINE, NULL, 0, cmdline, str_len_upto(cmdline, room), true);
@@ -663,7 +666,19 @@ static u64 put_info(u8 *gm, u64 size, const char *cmdline, const struct mb_modul
 			str_len_upto(mods[i].string, room), true);
 	}
 	put_tag(gm, &at, IT_MEMINFO, meminfo, sizeof(meminfo), NULL, 0, false);
-	put_tag(gm, &at, IT_MMAP, mmap_hdr, sizeof(mmap_hdr), map, sizeof(map), false);
+	/* With an RSDP, the partition's firmware tables lie in the page at
+	 * GUEST_ACPI_TABLES_GPA (tessera/acpi_build.h), as Linux's do: the
+	 * map says so, so that the kernel does not reuse it before it has
+	 * read them. */
+	if (p->rsdp_tag) {
+		map[3] = map[2];
+		map[2] = map[1];
+		map[0].length = GUEST_ACPI_TABLES_GPA;
+		map[1] = (struct mb2_mmap_entry){ GUEST_ACPI_TABLES_GPA, GUEST_ACPI_TABLES_SIZE,
+						  MB2_MMAP_ACPI, 0 };
+		nmap = 4;
+	}
+	put_tag(gm, &at, IT_MMAP, mmap_hdr, sizeof(mmap_hdr), map, nmap * sizeof(map[0]), false);
 	/* Spec 3.6.22: given when the header has a relocatable tag (GRUB gives
 	 * it always). Nothing is relocated, so it is the link address. */
 	if (p->load_base)

@@ -11,6 +11,7 @@
  *    leave, and the last one out completes the stop (partition_vcpu_left).
  *  - partition_transition() is the one writer of p->state.
  */
+#include <tessera/acpi.h>
 #include <tessera/arch.h>
 #include <tessera/bootinfo.h>
 #include <tessera/console.h>
@@ -18,6 +19,7 @@
 #include <tessera/linux_guest.h>
 #include <tessera/log.h>
 #include <tessera/multiboot.h>
+#include <tessera/multiboot2.h>
 #include <tessera/partition.h>
 #include <tessera/pcpu.h>
 #include <tessera/pmm.h>
@@ -413,6 +415,39 @@ struct partition *partition_by_name(const char *name)
 	return NULL;
 }
 
+/*
+ * A Multiboot2 kernel (v2 wins when a kernel has both headers: the
+ * loader's choice, tessera/multiboot2.h) gets firmware tables: the
+ * loader takes a copy of the RSDP into the boot information and zeroes
+ * the partition's memory, so the tables are built once for the copy and
+ * again after the load.
+ */
+static bool load_multiboot2(struct partition *p, const struct boot_file *k,
+			    const struct mb_module_src *mods)
+{
+	const struct cfg_partition *c = p->cfg;
+	u8 *gm = hpa_to_ptr(p->mem);
+	struct mb_boot mb;
+	char err[160];
+	gpa_t rsdp;
+
+	if (!platform_build_tables(p, &rsdp, err, sizeof(err)) ||
+	    !multiboot2_load(gm, p->mem_size, hpa_to_ptr(k->addr), k->size, c->cmdline, mods,
+			     c->nmodules, gm + rsdp, sizeof(struct acpi_rsdp), &mb, err,
+			     sizeof(err)) ||
+	    !platform_build_tables(p, &rsdp, err, sizeof(err))) {
+		partition_fail(p, "kernel %s: %s", c->kernel, err);
+		return false;
+	}
+	p->vcpus[0].boot = (struct vcpu_boot){
+		.mode = VCPU_BOOT_PROTECTED32,
+		.rip = mb.entry,
+		.eax = MB2_BOOTLOADER_MAGIC,
+		.ebx = mb.mbi,
+	};
+	return true;
+}
+
 /* Load the kernel into the partition's memory and point vCPU 0 at it.
  * The images stay where the loader put them, so a restart reloads a
  * pristine copy. On failure the partition is FAILED, and false. */
@@ -450,6 +485,8 @@ static bool load_kernel(struct partition *p)
 		}
 		return true;
 	}
+	if (multiboot2_detect(hpa_to_ptr(k->addr), k->size))
+		return load_multiboot2(p, k, mods);
 	if (!multiboot_load(hpa_to_ptr(p->mem), p->mem_size, hpa_to_ptr(k->addr), k->size,
 			    c->cmdline, mods, c->nmodules, &mb, err, sizeof(err))) {
 		partition_fail(p, "kernel %s: %s", c->kernel, err);

@@ -23,7 +23,7 @@
 static const struct platform_desc platform_multiboot = {
 	.name = "multiboot",
 	.legacy_pic = false,
-	.acpi_pm = false,
+	.acpi_pm = true, /* the FADT a Multiboot2 kernel gets names them */
 	.probing_expected = false,
 	.quiet_events = 0, /* test kernels: every denial is worth a line */
 };
@@ -232,6 +232,25 @@ void platform_reset(struct partition *p)
 	rtc_now(&p->rtc, now, &today);
 	rtc_init(&p->rtc, &today, now);
 	spin_unlock(&p->rtc_lock);
+}
+
+/* ------------------------------------------------- firmware tables */
+
+bool platform_build_tables(struct partition *p, gpa_t *rsdp, char *err, size_t n)
+{
+	struct acpi_build_cpu cpus[HC_MAX_VCPUS];
+	u8 *gm = hpa_to_ptr(p->mem);
+
+	/* The boot CPU comes first in the MADT: vCPU 0 is the one that boots. */
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		cpus[i].apic_id = p->vcpus[i].apic_id;
+	if (!acpi_build_tables(gm + GUEST_ACPI_TABLES_GPA, GUEST_ACPI_TABLES_GPA,
+			       GUEST_ACPI_TABLES_SIZE, cpus, p->nvcpus, rsdp)) {
+		strfmt(err, n, "its ACPI tables do not fit in %llu bytes",
+		       (unsigned long long)GUEST_ACPI_TABLES_SIZE);
+		return false;
+	}
+	return true;
 }
 
 /* ------------------------------------------------- unclaimed ports */

@@ -13,7 +13,7 @@ GUEST_LD ?= ld
 # Keep .DEFAULT_GOAL as the includer had it (restored at the end).
 guests_saved_goal := $(.DEFAULT_GOAL)
 
-GUESTS := hello isolation crash smp compute echo bench flood spin chatter portloop hold platform
+GUESTS := hello isolation crash smp compute echo bench flood spin chatter portloop hold platform mb2info
 GUEST_ELFS := $(patsubst %,$(BUILD)/guests/%.elf,$(GUESTS))
 
 GUEST_SRC := tests/guests

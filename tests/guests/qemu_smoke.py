@@ -85,6 +85,11 @@ CASES = {
         (r"platform: pit 65536 ticks = \d+ tsc cycles: tsc \d+ Hz, cpuid says \d+ Hz\r?\n", None),
         (r"PLATFORM-DONE\r?\n", None),
     ]),
+    # QEMU's -kernel speaks Multiboot v1 only: the v1 header boots it.
+    "mb2info": ([], [
+        (r"mb2: booted by multiboot v1\r?\n", None),
+        (r"MB2-DONE\r?\n", None),
+    ]),
     "hold": (["-append", "ms=5"], [
         (r"hold: holding for 5 ms\r?\n", None),
         (r"hold: HC_TEST_HOLD returned -100\r?\n", None),

@@ -3,11 +3,31 @@ uses it, under Bochs. tools/emu.py starts Bochs' RTC at 2025-12-04 00:00
 UTC."""
 import re
 
+import pytest
+
+from conftest import call_failed, show_logs, start_machine
 from test_console import command
 
 
-def test_rtc_and_pit(boot):
-    b = boot("bochs", cpus=2, mem=256, config="tests/configs/platform.cfg")
+@pytest.fixture(scope="module")
+def machine(tmp_path_factory):
+    b, m, log = start_machine(str(tmp_path_factory.mktemp("platform")), "bochs", cpus=4,
+                              mem=256, config="tests/configs/platform.cfg")
+    yield b, m
+    log.close()
+    m.stop()
+
+
+@pytest.fixture
+def pc(machine, request):
+    b, m = machine
+    yield b
+    if call_failed(request):
+        show_logs(m, b.log_path)
+
+
+def test_rtc_and_pit(pc):
+    b = pc
     # The machine's date, read once at boot.
     m = b.expect(r"tessera: date (\d{4})-(\d\d)-(\d\d) \d\d:\d\d:\d\d \(from the RTC\)")
     assert m.groups() == ("2025", "12", "04")
@@ -33,3 +53,24 @@ def test_rtc_and_pit(boot):
     command(b, "log level", r"log level: normal \(what a format probes at boot is only counted\)")
     command(b, "log level loud", r"error: log level: 'loud' is not normal or verbose")
     command(b, "log level verbose", r"log level: verbose")
+
+
+def test_multiboot2_kernel_finds_its_tables(pc):
+    """Issue 11: a Multiboot2 kernel with two modules boots, reads its
+    boot information and finds its RSDP and MADT (both of its CPUs). Its
+    lines came while the test above read the platform guest's."""
+    b = pc
+    b.wait_output(r"\[mb2\] MB2-DONE")
+    out = b.output()
+    for line in (r"mb2: booted by multiboot2, info \d+ bytes",
+                 r"mb2: cmdline 'two modules'",
+                 r"mb2: module 1 '\\tessera\\hello.elf' \d+ bytes, starts '.ELF'",
+                 r"mb2: module 2 '\\tessera\\compute.elf' \d+ bytes, starts '.ELF'",
+                 # 16 MiB less the legacy hole, and the page of tables as ACPI memory.
+                 r"mb2: mmap 4 entries, RAM 15996 KiB, ACPI 4 KiB",
+                 r"mb2: rsdp rev 2 oem '\w+ *' xsdt 0x9f[0-9a-f]{3}",
+                 r"mb2: checksums ok"):
+        assert re.search(r"\[mb2\] " + line, out), line
+    m = re.search(r"\[mb2\] mb2: madt at 0x9f[0-9a-f]+: 2 cpus, apic ids (\d+),(\d+)", out)
+    assert m and m.group(1) != m.group(2)
+    assert "partition mb2 FAILED" not in out

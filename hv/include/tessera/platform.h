@@ -10,7 +10,7 @@
  *                                                 its IRQ 4 goes there)
  *   8259 pair       0x20-0x21, 0xa0-0xa1,          p->dev_lock
  *   and ELCR        0x4d0-0x4d1      linux
- *   ACPI PM         0x600-0x608      linux        p->pm_lock
+ *   ACPI PM         0x600-0x608      all          p->pm_lock
  *   PIT (8254)      0x40-0x43, 0x61  all          p->pit_lock
  *   RTC/CMOS        0x70-0x71        all          p->rtc_lock
  *
@@ -53,6 +53,12 @@ void platform_reset(struct partition *p);
  * time it was read: every partition's RTC starts from it. Without one
  * (no RTC, or garbage), partitions' clocks start at 2000-01-01. */
 void platform_set_wallclock(const struct rtc_datetime *now, u64 at_ns);
+
+/* Its firmware tables (RSDP, XSDT, MADT with its CPUs, FADT, FACS,
+ * DSDT: hv/acpi_build.c) in the page at GUEST_ACPI_TABLES_GPA of its
+ * memory; *rsdp gets the RSDP's guest-physical address. For Linux and
+ * Multiboot2 kernels. */
+bool platform_build_tables(struct partition *p, gpa_t *rsdp, char *err, size_t n);
 
 /* A guest's IN or OUT: the device on the bus, or the unclaimed-port
  * policy above. */
