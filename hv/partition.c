@@ -415,6 +415,19 @@ struct partition *partition_by_name(const char *name)
 	return NULL;
 }
 
+/* Both Multiboot versions start vCPU 0 the same way (v1 spec 3.2, v2
+ * spec 3.3): flat 32-bit protected mode at the entry, EAX the loader's
+ * magic, EBX the boot information. */
+static void boot_multiboot(struct partition *p, const struct mb_boot *mb, u32 magic)
+{
+	p->vcpus[0].boot = (struct vcpu_boot){
+		.mode = VCPU_BOOT_PROTECTED32,
+		.rip = mb->entry,
+		.eax = magic,
+		.ebx = mb->mbi,
+	};
+}
+
 /*
  * A Multiboot2 kernel (v2 wins when a kernel has both headers: the
  * loader's choice, tessera/multiboot2.h) gets firmware tables: the
@@ -439,12 +452,7 @@ static bool load_multiboot2(struct partition *p, const struct boot_file *k,
 		partition_fail(p, "kernel %s: %s", c->kernel, err);
 		return false;
 	}
-	p->vcpus[0].boot = (struct vcpu_boot){
-		.mode = VCPU_BOOT_PROTECTED32,
-		.rip = mb.entry,
-		.eax = MB2_BOOTLOADER_MAGIC,
-		.ebx = mb.mbi,
-	};
+	boot_multiboot(p, &mb, MB2_BOOTLOADER_MAGIC);
 	return true;
 }
 
@@ -492,12 +500,7 @@ static bool load_kernel(struct partition *p)
 		partition_fail(p, "kernel %s: %s", c->kernel, err);
 		return false;
 	}
-	p->vcpus[0].boot = (struct vcpu_boot){
-		.mode = VCPU_BOOT_PROTECTED32,
-		.rip = mb.entry,
-		.eax = MB_BOOTLOADER_MAGIC,
-		.ebx = mb.mbi,
-	};
+	boot_multiboot(p, &mb, MB_BOOTLOADER_MAGIC);
 	return true;
 }
 

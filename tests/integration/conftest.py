@@ -106,6 +106,31 @@ def call_failed(request):
     return rep is not None and rep.failed
 
 
+def machine_fixture(name, ready=(), emu_name="bochs", **kw):
+    """A module-scoped fixture `machine`: one emulator booted for a whole
+    test file (the tests run in file order on it), ready once each regex
+    in ready has been seen. Tests take `booted` to use it."""
+    @pytest.fixture(scope="module")
+    def machine(tmp_path_factory):
+        b, m, log = start_machine(str(tmp_path_factory.mktemp(name)), emu_name, **kw)
+        for pattern in ready:
+            b.expect(pattern)
+        yield b, m
+        log.close()
+        m.stop()
+    return machine
+
+
+@pytest.fixture
+def booted(machine, request):
+    """The module's machine (machine_fixture); its logs are shown when
+    the test fails."""
+    b, m = machine
+    yield b
+    if call_failed(request):
+        show_logs(m, b.log_path)
+
+
 @pytest.fixture
 def boot(tmp_path, request):
     machines = []

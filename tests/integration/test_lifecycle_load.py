@@ -7,9 +7,7 @@ reports. The tests run in file order and each says what it leaves."""
 import re
 import time
 
-import pytest
-
-from conftest import HOOKS_IMAGE, call_failed, show_logs, start_machine
+from conftest import HOOKS_IMAGE, machine_fixture
 from test_console import command, lifecycle_cycles, listing, mem_free
 
 UART_LINE = re.compile(r"chatter: uart (\d+) (x+) end")
@@ -17,23 +15,10 @@ HC_LINE = re.compile(r"chatter: hc (\d+) (y+) end")
 TYPED = re.compile(r"(tessera> )?(attach|mute) chatter")
 
 
-@pytest.fixture(scope="module")
-def machine(tmp_path_factory):
-    b, m, log = start_machine(str(tmp_path_factory.mktemp("lifecycle")), "bochs", cpus=5,
-                              mem=256, config="tests/configs/lifecycle.cfg", efi=HOOKS_IMAGE)
-    b.expect(r"tessera: console ready")
-    b.expect(r"\[chatter\] chatter: 2 cpus")
-    yield b, m
-    log.close()
-    m.stop()
-
-
-@pytest.fixture
-def lc(machine, request):
-    b, m = machine
-    yield b
-    if call_failed(request):
-        show_logs(m, b.log_path)
+machine = machine_fixture("lifecycle", ready=[r"tessera: console ready",
+                                              r"\[chatter\] chatter: 2 cpus"],
+                          cpus=5, mem=256, config="tests/configs/lifecycle.cfg",
+                          efi=HOOKS_IMAGE)
 
 
 def screen_lines(text):
@@ -101,12 +86,12 @@ def test_screen_lines_model():
     assert bad_lines(f"{ok[:10]}{hc}\r\n{ok[10:]}\n") != []
 
 
-def test_attach_detach_keeps_lines_whole(lc):
+def test_attach_detach_keeps_lines_whole(booted):
     """Issue 10: chatter's two vCPUs write at full speed, through the
     vUART and through HC_CONSOLE_WRITE, while the console attaches and
     detaches 50 times. Every line the scrollback (the tail shown on
     attach) and the console show is whole."""
-    b = lc
+    b = booted
     start = len(b.raw_output())
     for cycle in range(50):
         command(b, "attach chatter",
@@ -133,11 +118,11 @@ def cpu_table(b):
     return rows
 
 
-def test_hundred_lifecycle_cycles(lc):
+def test_hundred_lifecycle_cycles(booted):
     """Issue 10: 100 rounds of stop/start/restart/pause/resume against the
     busy 2-vCPU chatter. Afterwards list, cpus and mem agree with each
     other and with the start."""
-    b = lc
+    b = booted
     command(b, "mute chatter", r"tessera> ")
     free, starts = mem_free(b), listing(b)["chatter"]["starts"]
     starts += lifecycle_cycles(b, "chatter", 100)
@@ -160,11 +145,11 @@ def test_hundred_lifecycle_cycles(lc):
     assert not re.search(r"did not|EXCEPTION|hypervisor bug", b.output())
 
 
-def test_stop_that_cannot_complete_ends_failed(lc):
+def test_stop_that_cannot_complete_ends_failed(booted):
     """Issue 10: a vCPU held in the hypervisor (HC_TEST_HOLD, 8 s) does
     not stop. The stop ends FAILED with the reason, nothing is freed, a
     start refuses while the vCPU is still held, and one after it works."""
-    b = lc
+    b = booted
     # chatter has had its turn: without it Bochs runs the rest faster.
     command(b, "stop chatter", r"partition chatter stopped")
     command(b, "start hold", r"\[hold\] hold: holding for 8000 ms")
@@ -189,12 +174,12 @@ def test_stop_that_cannot_complete_ends_failed(lc):
     command(b, "stop hold", r"partition hold stopped|did not stop within")
 
 
-def test_port_loop_is_counted_and_rate_limited(lc):
+def test_port_loop_is_counted_and_rate_limited(booted):
     """Issue 10: a violations = report guest that reads a port it does
     not own for 10 guest-seconds. The console answers throughout, the log
     prints a bounded number of reports and says how many it suppressed,
     and the counter has every read."""
-    b = lc
+    b = booted
     start = len(b.output())
     command(b, "start portloop", r"\[portloop\] portloop: reading port 0x60 for 10 s")
     answered = 0

@@ -3,31 +3,15 @@ uses it, under Bochs. tools/emu.py starts Bochs' RTC at 2025-12-04 00:00
 UTC."""
 import re
 
-import pytest
-
-from conftest import call_failed, show_logs, start_machine
+from conftest import machine_fixture
 from test_console import command
 
 
-@pytest.fixture(scope="module")
-def machine(tmp_path_factory):
-    b, m, log = start_machine(str(tmp_path_factory.mktemp("platform")), "bochs", cpus=4,
-                              mem=256, config="tests/configs/platform.cfg")
-    yield b, m
-    log.close()
-    m.stop()
+machine = machine_fixture("platform", cpus=4, mem=256, config="tests/configs/platform.cfg")
 
 
-@pytest.fixture
-def pc(machine, request):
-    b, m = machine
-    yield b
-    if call_failed(request):
-        show_logs(m, b.log_path)
-
-
-def test_rtc_and_pit(pc):
-    b = pc
+def test_rtc_and_pit(booted):
+    b = booted
     # The machine's date, read once at boot.
     m = b.expect(r"tessera: date (\d{4})-(\d\d)-(\d\d) \d\d:\d\d:\d\d \(from the RTC\)")
     assert m.groups() == ("2025", "12", "04")
@@ -55,11 +39,11 @@ def test_rtc_and_pit(pc):
     command(b, "log level verbose", r"log level: verbose")
 
 
-def test_multiboot2_kernel_finds_its_tables(pc):
+def test_multiboot2_kernel_finds_its_tables(booted):
     """Issue 11: a Multiboot2 kernel with two modules boots, reads its
     boot information and finds its RSDP and MADT (both of its CPUs). Its
     lines came while the test above read the platform guest's."""
-    b = pc
+    b = booted
     b.wait_output(r"\[mb2\] MB2-DONE")
     out = b.output()
     for line in (r"mb2: booted by multiboot2, info \d+ bytes",
