@@ -10,10 +10,12 @@
  *   mb2: cmdline 'TEXT'
  *   mb2: module I 'STRING' S bytes, starts 'XXXX'   (per module, I from 1)
  *   mb2: mmap N entries, RAM K KiB, ACPI M KiB
- *   mb2: rsdp rev R oem 'OEMID' xsdt 0xADDR
+ *   mb2: rsdp rev R oem 'OEMID' xsdt 0xADDR        (tag 15; tag 14: rsdt 0xADDR)
  *   mb2: madt at 0xADDR: C cpus, apic ids a,b
  *   mb2: checksums ok                             (or "checksums BAD")
  *   MB2-DONE
+ * Without an RSDP tag "mb2: no rsdp" replaces the ACPI lines; without a
+ * MADT, "mb2: no madt" replaces the madt and checksums lines.
  * Booted as Multiboot v1 (plain QEMU's -kernel): "mb2: booted by
  * multiboot v1", then MB2-DONE.
  */
@@ -56,23 +58,29 @@ static bool sum_ok(u32 addr, u32 len)
 	return s == 0;
 }
 
-/* The MADT through the XSDT (ACPI 6.5 5.2.8, 5.2.12): CPUs are its type 0
+/* The MADT through the XSDT or, from an ACPI 1.0 RSDP (tag 14), the RSDT
+ * (ACPI 6.5 5.2.5.3, 5.2.7, 5.2.8, 5.2.12): CPUs are its type 0
  * (Processor Local APIC) and type 9 (Processor Local x2APIC) entries with
- * the enabled flag. */
-static void walk_acpi(u32 rsdp)
+ * the enabled flag. The XSDT's 64-bit entries are read by their low half:
+ * this guest's tables lie below 4 GiB. */
+static void walk_acpi(u32 rsdp, bool v2)
 {
 	const u8 *r = (const u8 *)rsdp;
 	char oem[7];
-	u32 xsdt = rd32(rsdp + 24), madt = 0, ncpu = 0;
-	bool ok = sum_ok(rsdp, 20) && sum_ok(rsdp, rd32(rsdp + 20));
+	u32 root = rd32(rsdp + (v2 ? 24 : 16)), esize = v2 ? 8 : 4, madt = 0, ncpu = 0;
+	/* Revision 0 is 20 bytes with one checksum; 2+ adds Length and the
+	 * extended checksum over all of it. */
+	bool ok = sum_ok(rsdp, 20) && (!v2 || sum_ok(rsdp, rd32(rsdp + 20)));
 
 	memcpy(oem, r + 9, 6);
 	oem[6] = 0;
-	printf("mb2: rsdp rev %u oem '%s' xsdt 0x%x\n", r[15], oem, xsdt);
-	ok = ok && sum_ok(xsdt, rd32(xsdt + 4));
-	for (u32 e = xsdt + 36; e < xsdt + rd32(xsdt + 4); e += 8)
-		if (rd32(rd32(e)) == 0x43495041u) /* "APIC" */
-			madt = rd32(e);
+	printf("mb2: rsdp rev %u oem '%s' %s 0x%x\n", r[15], oem, v2 ? "xsdt" : "rsdt", root);
+	if (rd32(root) == (v2 ? 0x54445358u : 0x54445352u)) { /* "XSDT" / "RSDT" */
+		ok = ok && sum_ok(root, rd32(root + 4));
+		for (u32 e = root + 36; e + esize <= root + rd32(root + 4); e += esize)
+			if (rd32(rd32(e)) == 0x43495041u) /* "APIC" */
+				madt = rd32(e);
+	}
 	if (!madt) {
 		printf("mb2: no madt\n");
 		return;
@@ -82,7 +90,7 @@ static void walk_acpi(u32 rsdp)
 	for (u32 s = 0; s < 2; s++) { /* count, then list */
 		u32 n = 0;
 
-		for (u32 e = madt + 44; e < madt + rd32(madt + 4); e += *(const u8 *)(e + 1)) {
+		for (u32 e = madt + 44; e + 2 <= madt + rd32(madt + 4); e += *(const u8 *)(e + 1)) {
 			u8 type = *(const u8 *)e;
 
 			if (type == 0 && (rd32(e + 4) & 1)) {
@@ -108,7 +116,7 @@ static void walk_acpi(u32 rsdp)
 
 static void walk_tags(u32 mbi)
 {
-	u32 total = rd32(mbi), rsdp = 0, nmod = 0;
+	u32 total = rd32(mbi), rsdp = 0, rsdp_tag = 0, nmod = 0;
 
 	printf("mb2: booted by multiboot2, info %u bytes\n", total);
 	for (u32 t = mbi + 8; t < mbi + total;) {
@@ -142,13 +150,14 @@ static void walk_tags(u32 mbi)
 					acpi += kib;
 			}
 			printf("mb2: mmap %u entries, RAM %u KiB, ACPI %u KiB\n", n, ram, acpi);
-		} else if (type == 14 || type == 15) {
-			rsdp = t + 8;
+		} else if ((type == 14 || type == 15) && rsdp_tag != 15) {
+			rsdp = t + 8; /* the new RSDP (15) wins over the old (14) */
+			rsdp_tag = type;
 		}
 		t += (size + 7) & ~7u;
 	}
 	if (rsdp)
-		walk_acpi(rsdp);
+		walk_acpi(rsdp, rsdp_tag == 15);
 	else
 		printf("mb2: no rsdp\n");
 }
