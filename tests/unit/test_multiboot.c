@@ -12,6 +12,7 @@
  * load must leave it untouched.
  */
 #include "unit.h"
+#include "guest_mem.h"
 
 #include <elf.h>
 
@@ -19,75 +20,6 @@
 
 /* ------------------------------------------------------------- helpers */
 
-
-static u32 rd32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static u64 rd64(const u8 *p)
-{
-	u64 v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static void wr32(u8 *p, u32 v)
-{
-	memcpy(p, &v, 4);
-}
-
-static bool all_bytes(const u8 *p, u64 n, u8 v)
-{
-	for (u64 i = 0; i < n; i++)
-		if (p[i] != v)
-			return false;
-	return true;
-}
-
-/* Guest memory with CANARY bytes of 0xa5 on each side. */
-#define CANARY (2 * 4096)
-#define GUEST_FILL 0xcc
-#define CANARY_FILL 0xa5
-
-struct guest {
-	u8 *raw;
-	u8 *gm;
-	u64 size;
-};
-
-static struct guest guest_new(u64 size)
-{
-	struct guest g;
-
-	g.raw = unit_alloc(size + 2 * CANARY);
-	g.gm = g.raw + CANARY;
-	g.size = size;
-	memset(g.raw, CANARY_FILL, CANARY);
-	memset(g.gm, GUEST_FILL, size);
-	memset(g.gm + size, CANARY_FILL, CANARY);
-	return g;
-}
-
-static void check_canaries(const struct guest *g)
-{
-	assert_true(all_bytes(g->raw, CANARY, CANARY_FILL));
-	assert_true(all_bytes(g->gm + g->size, CANARY, CANARY_FILL));
-}
-
-/* [lo, hi) of guest memory is all zero. */
-static void assert_zero(const struct guest *g, u64 lo, u64 hi)
-{
-	assert_true(lo <= hi && hi <= g->size);
-	for (u64 a = lo; a < hi; a++)
-		if (g->gm[a] != 0)
-			fail_msg("guest byte 0x%llx is 0x%02x, expected 0", (unsigned long long)a,
-				 g->gm[a]);
-}
 
 /* ----------------------------------------------- multiboot header (3.1) */
 
