@@ -12,6 +12,7 @@
 #include <tessera/diag.h>
 #include <tessera/string.h>
 #include <tessera/types.h>
+#include <tessera/unaligned.h>
 
 /* 5.2.5.3: the ACPI 1.0 part of the RSDP that the first checksum covers. */
 #define RSDP_V1_LEN 20
@@ -62,22 +63,6 @@ bool acpi_checksum_ok(const void *p, size_t len)
 	for (size_t i = 0; i < len; i++)
 		sum += b[i];
 	return sum == 0;
-}
-
-static u32 rd32(const void *p)
-{
-	u32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u64 rd64(const void *p)
-{
-	u64 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
 }
 
 /* Signatures are 4 ASCII bytes, not NUL-terminated; print them safely. */

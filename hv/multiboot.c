@@ -20,6 +20,7 @@
 #include <tessera/multiboot.h>
 #include <tessera/string.h>
 #include <tessera/types.h>
+#include <tessera/unaligned.h>
 
 /* Spec 3.1.2 "The magic fields of Multiboot header" (flags). Bits 0-15
  * are requirements: one we do not understand or cannot satisfy must fail
@@ -123,14 +124,6 @@ struct mb_plan {
 	u64 mmap_addr, mods_addr, name_addr, cmdline_addr, mod_string_addr[MAX_MODULES];
 	u64 info_end;
 };
-
-static u32 rd32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 /*
  * Spec 3.1.1: the header lies wholly within the first MB_HEADER_SEARCH

@@ -17,13 +17,14 @@
  * A failed load leaves guest memory as it was; a successful one zeroes all
  * of it first. Nothing is ever written outside [gm, gm + size).
  */
+#include <tessera/acpi_build.h>
 #include <tessera/format.h>
 #include <tessera/mb_load.h>
 #include <tessera/multiboot.h>
-#include <tessera/acpi_build.h>
 #include <tessera/multiboot2.h>
 #include <tessera/string.h>
 #include <tessera/types.h>
+#include <tessera/unaligned.h>
 
 /* Spec 3.1.1 "Header layout" and 3.1.2 "Header magic fields". */
 struct mb2_header {
@@ -139,22 +140,6 @@ struct mb2_plan {
 	u8 rsdp[MB2_RSDP_MAX];
 	u64 info_end;
 };
-
-static u16 rd16(const u8 *p)
-{
-	u16 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u32 rd32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 static u32 header_sum(const struct mb2_header *h)
 {
