@@ -105,6 +105,7 @@ endef
 $(eval $(call image_rules,image,))
 $(eval $(call image_rules,fault,-DTESSERA_SELFTEST_FAULT))
 $(eval $(call image_rules,hooks,-DTESSERA_TEST_HOOKS))
+$(eval $(call image_rules,xapic,-DTESSERA_HOST_XAPIC))
 
 EFI_IMAGE := $(BUILD)/image/tessera.efi
 
@@ -149,7 +150,7 @@ PORTABLE_SRCS := hv/lib/format.c hv/lib/strutil.c hv/lib/diag.c hv/lib/elf.c \
 	hv/pmm.c hv/memmap.c hv/acpi.c hv/cpus.c hv/config.c hv/config_check.c arch/x86_64/vmx/ept.c hv/multiboot.c \
 	hv/vuart.c hv/ring.c hv/lineout.c hv/console/lineedit.c hv/console/cmd.c \
 	hv/linux_boot.c hv/acpi_build.c hv/acpi_pm.c hv/vpic.c hv/lifecycle.c hv/events.c \
-	hv/guest_out.c hv/multiboot2.c hv/mb_load.c $(wildcard hv/devices/*.c arch/x86_64/insn_decode.c)
+	hv/guest_out.c hv/multiboot2.c hv/mb_load.c hv/guest_walk.c hv/vlapic.c hv/irq_queue.c hv/irq_route.c hv/guest_layout.c $(wildcard hv/devices/*.c arch/x86_64/insn_decode.c arch/x86_64/mmio_emul.c)
 HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -DTESSERA_HOSTED -Ihv/include -Iarch/x86_64/include \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(wildcard tests/unit/test_*.c))
@@ -202,14 +203,15 @@ run: deps esp
 # Measured figures, printed and written to $(BUILD)/bench/results.json.
 .PHONY: bench
 bench: deps $(EFI_IMAGE) guests $(BUILD)/bench/mbboot.efi $(LINUX_GUEST)
-	$(PYTHON) tools/bench.py --emu $(EMU)
+	TESSERA_BUILD=$(BUILD) $(PYTHON) tools/bench.py --emu $(EMU)
 
 # ---------------------------------------------------------------- tests
 # Integration tests boot the real image in Bochs (VMX) and QEMU TCG (no
 # VMX) and read the serial console.
-.PHONY: fault-image hooks-image
+.PHONY: fault-image hooks-image xapic-image
 fault-image: $(BUILD)/fault/tessera.efi
 hooks-image: $(BUILD)/hooks/tessera.efi
+xapic-image: $(BUILD)/xapic/tessera.efi
 
 # Test files run in parallel, one emulator per job (pytest-xdist): each
 # file boots its own machines, and a file stays on one job.
@@ -218,8 +220,9 @@ TEST_JOBS ?= 2
 .PHONY: test
 test: deps
 	$(MAKE) unit
-	$(MAKE) all fault-image hooks-image linux-guest
-	$(PYTHON) -m pytest -v -n $(TEST_JOBS) --dist loadfile --durations=0 tests/integration
+	$(MAKE) all fault-image hooks-image xapic-image linux-guest
+	TESSERA_BUILD=$(BUILD) $(PYTHON) -m pytest -v -n $(TEST_JOBS) --dist loadfile --durations=0 \
+		tests/integration
 
 .PHONY: clean
 clean:
@@ -244,6 +247,7 @@ help:
 	@echo "  make unit       host unit tests only (with ThreadSanitizer tests of shared code)"
 	@echo "  make fault-image  the test build that faults in the core ($(BUILD)/fault)"
 	@echo "  make hooks-image  the test build with test hooks, e.g. HC_TEST_HOLD ($(BUILD)/hooks)"
+	@echo "  make xapic-image  the test build that drives the host APICs in xAPIC mode ($(BUILD)/xapic)"
 	@echo "  make bench      measure exit costs, partition vs bare, sizes (EMU=bochs|kvm)"
 	@echo "  make esp        lay out the EFI system partition in $(BUILD)/esp"
 	@echo "  make linux-guest  fetch Debian's cloud kernel and busybox (apt-get download)"

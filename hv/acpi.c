@@ -1,6 +1,7 @@
 /*
  * ACPI table walking: RSDP validation, XSDT/RSDT lookup by signature, and
- * the MADT's CPU entries. Nothing else of ACPI is interpreted here.
+ * the MADT's CPU, I/O APIC and interrupt source override entries. Nothing
+ * else of ACPI is interpreted here.
  *
  * All references are to ACPI 6.5. Firmware data is untrusted: every length
  * is checked before the bytes it covers are read, every table's checksum is
@@ -36,6 +37,7 @@ STATIC_ASSERT(sizeof(struct acpi_rsdp) == 36, "ACPI 6.5 5.2.5.3");
 /* 5.2.12, "Interrupt Controller Structure Types". */
 #define MADT_LOCAL_APIC 0
 #define MADT_IO_APIC 1
+#define MADT_INT_SRC_OVERRIDE 2
 #define MADT_LAPIC_ADDR_OVERRIDE 5
 #define MADT_LOCAL_X2APIC 9
 
@@ -245,6 +247,8 @@ static unsigned madt_entry_min_len(u8 type)
 		return 8; /* 5.2.12.2 */
 	case MADT_IO_APIC:
 		return 12; /* 5.2.12.3 */
+	case MADT_INT_SRC_OVERRIDE:
+		return 10; /* 5.2.12.5 */
 	case MADT_LAPIC_ADDR_OVERRIDE:
 		return 12; /* 5.2.12.8 */
 	case MADT_LOCAL_X2APIC:
@@ -279,7 +283,28 @@ static void madt_entry(const u8 *e, struct madt_info *out, struct diag *d)
 		out->lapic_addr64 = rd64(e + 4);
 		break;
 	case MADT_IO_APIC:
+		/* 5.2.12.3: +2 I/O APIC ID u8, +3 reserved, +4 address u32,
+		 * +8 Global System Interrupt Base u32. */
+		if (out->nioapic < MADT_MAX_IOAPICS) {
+			struct madt_ioapic_info *io = &out->ioapic[out->nioapic];
+
+			io->id = e[2];
+			io->address = rd32(e + 4);
+			io->gsi_base = rd32(e + 8);
+		}
 		out->nioapic++;
+		break;
+	case MADT_INT_SRC_OVERRIDE:
+		/* 5.2.12.5: +2 bus u8, +3 source u8, +4 GSI u32, +8 flags u16. */
+		if (out->niso < MADT_MAX_ISOS) {
+			struct madt_iso_info *o = &out->iso[out->niso];
+
+			o->bus = e[2];
+			o->source = e[3];
+			o->gsi = rd32(e + 4);
+			o->flags = rd16(e + 8);
+		}
+		out->niso++;
 		break;
 	default:
 		break;

@@ -18,6 +18,8 @@
  */
 #include <tessera/acpi.h>
 #include <tessera/acpi_build.h>
+#include <tessera/ioapic.h>
+#include <tessera/irq.h>
 #include <tessera/rtc.h>
 #include <tessera/limits.h>
 #include <tessera/string.h>
@@ -133,7 +135,9 @@ STATIC_ASSERT(sizeof(struct acpi_madt) == 44, "ACPI 6.5 5.2.12");
 #define MADT_REVISION 5 /* as ACPI 6.3 numbers it; later revisions add
 			  * structures this table does not use */
 #define MADT_LAPIC_ADDR 0xfee00000u
-#define MADT_PCAT_COMPAT (1u << 0) /* Table 5.19: a dual 8259 is present too */
+/* 5.2.12, Multiple APIC Flags: "the system also has a PC-AT-compatible
+ * dual-8259 setup", which the OS must mask when it enables the APICs. */
+#define MADT_PCAT_COMPAT (1u << 0)
 
 /* 5.2.10, Table 5.14: FACS, version 2. No checksum; 64-byte aligned. The
  * waking vectors stay 0 (no S1-S4 here); the global lock starts free. */
@@ -178,9 +182,92 @@ struct madt_x2apic {
 } __packed;
 STATIC_ASSERT(sizeof(struct madt_x2apic) == 16, "ACPI 6.5 5.2.12.12");
 
+/* 5.2.12.3: I/O APIC Structure. */
+struct madt_ioapic {
+	u8 type;   /* 1 */
+	u8 length; /* 12 */
+	u8 ioapic_id;
+	u8 reserved;
+	u32 address;  /* its registers' physical address */
+	u32 gsi_base; /* the GSI of its input 0 */
+} __packed;
+STATIC_ASSERT(sizeof(struct madt_ioapic) == 12, "ACPI 6.5 5.2.12.3");
+
+/* 5.2.12.5: Interrupt Source Override Structure. */
+struct madt_iso {
+	u8 type;   /* 2 */
+	u8 length; /* 10 */
+	u8 bus;    /* 0: ISA, the only bus the spec lets one override */
+	u8 source; /* the ISA IRQ */
+	u32 gsi;   /* the GSI it signals */
+	u16 flags; /* MPS INTI flags */
+} __packed;
+STATIC_ASSERT(sizeof(struct madt_iso) == 10, "ACPI 6.5 5.2.12.5");
+
 #define MADT_TYPE_LAPIC 0
+#define MADT_TYPE_IOAPIC 1
+#define MADT_TYPE_ISO 2
 #define MADT_TYPE_X2APIC 9
+#define MADT_ISO_BUS_ISA 0
 #define MADT_CPU_ENABLED (1u << 0) /* 5.2.12.2, Table 5.23 Local APIC Flags */
+
+/*
+ * 5.2.12.5, MPS INTI Flags (those of the MP specification 1.4, Table
+ * 4-10): polarity in bits 1:0, trigger mode in bits 3:2; 00 in either
+ * "conforms to the specifications of the bus" (ISA: edge, active high).
+ * Linux reads them so (arch/x86/kernel/acpi/boot.c,
+ * acpi_parse_int_src_ovr(); ACPICA's ACPI_MADT_POLARITY_* and
+ * ACPI_MADT_TRIGGER_*).
+ */
+#define INTI_CONFORMS 0x0
+#define INTI_ACTIVE_HIGH 0x1
+#define INTI_ACTIVE_LOW 0x3
+#define INTI_EDGE (0x1 << 2)
+#define INTI_LEVEL (0x3 << 2)
+/*
+ * The SCI: level triggered, active high, 0x000d, as PCs and QEMU/SeaBIOS
+ * publish it (QEMU's build_madt: "Active high, Level Triggered"). Without
+ * an override Linux would take the SCI as level, active LOW: the FADT's
+ * SCI_INT is "a sharable, level, active low interrupt" (5.2.9), and
+ * acpi_sci_ioapic_setup() defaults to that; then the router would have
+ * to hold pin 9 high when idle. Active high keeps every line idle low.
+ * Nothing raises the SCI yet.
+ */
+#define INTI_SCI (INTI_LEVEL | INTI_ACTIVE_HIGH)
+STATIC_ASSERT(INTI_SCI == 0x000d, "the SCI's flags as PCs publish them");
+
+/* At most one override per ISA IRQ. */
+#define MADT_MAX_ISO IRQ_ISA_LINES
+
+struct iso_def {
+	u8 irq;
+	u32 gsi;
+	u16 flags;
+};
+
+/*
+ * The overrides, from the router's own table (irq_isa_gsi, hv/irq_route.c):
+ * each ISA IRQ that does not signal the GSI of its number (IRQ 0 -> GSI 2;
+ * flags 0, conforming to ISA: edge, active high), and the SCI with its
+ * flags. IRQ 2, the cascade, has no GSI and no entry, as on a PC: ACPI
+ * assumes the others identity-mapped (5.2.12.5).
+ */
+static unsigned madt_isos(struct iso_def out[MADT_MAX_ISO])
+{
+	unsigned n = 0;
+
+	for (unsigned irq = 0; irq < IRQ_ISA_LINES; irq++) {
+		int gsi = irq_isa_gsi(irq);
+
+		if (gsi == IRQ_NONE)
+			continue;
+		if (irq == GUEST_ACPI_SCI_IRQ)
+			out[n++] = (struct iso_def){ (u8)irq, (u32)gsi, INTI_SCI };
+		else if ((unsigned)gsi != irq)
+			out[n++] = (struct iso_def){ (u8)irq, (u32)gsi, INTI_CONFORMS };
+	}
+	return n;
+}
 
 /*
  * 5.2.12.12: a CPU whose APIC ID is below 255 must be described by a
@@ -214,7 +301,8 @@ static bool cpu_needs_x2apic(u32 apic_id, unsigned uid)
 /*
  * And the serial port, as an ACPI device with the PC's COM1 resources:
  * ports 0x3F8-0x3FF and IRQ 4, which Linux's 8250 PNP driver takes; the
- * interrupt reaches Linux through the legacy PIC (hv/vpic.c).
+ * interrupt reaches Linux through the legacy PIC (hv/vpic.c) or the I/O
+ * APIC's pin 4, ISA IRQ 4 being GSI 4 (hv/irq.c).
  *
  *   Scope (\_SB) {
  *     Device (COM1) {
@@ -271,7 +359,8 @@ STATIC_ASSERT(GUEST_ACPI_S5_SLP_TYP <= 7, "SLP_TYP is 3 bits");
  * TABLE_ALIGN) must fit in the page the hypervisor gives the tables. */
 #define ACPI_BUILD_MAX_LEN                                                                         \
 	(sizeof(struct acpi_rsdp) + XSDT_LEN + FADT_LEN + FACS_LEN + FACS_ALIGN + DSDT_LEN +       \
-	 sizeof(struct acpi_madt) + MAX_CPUS * sizeof(struct madt_x2apic) + RSDT_LEN +             \
+	 sizeof(struct acpi_madt) + MAX_CPUS * sizeof(struct madt_x2apic) +                        \
+	 sizeof(struct madt_ioapic) + MADT_MAX_ISO * sizeof(struct madt_iso) + RSDT_LEN +          \
 	 6 * TABLE_ALIGN)
 STATIC_ASSERT(ACPI_BUILD_MAX_LEN <= GUEST_ACPI_TABLES_SIZE, "guest ACPI tables outgrow their page");
 
@@ -285,7 +374,9 @@ struct layout {
 
 static size_t madt_len(const struct acpi_build_cpu *cpus, unsigned ncpus)
 {
-	size_t len = sizeof(struct acpi_madt);
+	struct iso_def isos[MADT_MAX_ISO];
+	size_t len = sizeof(struct acpi_madt) + sizeof(struct madt_ioapic) +
+		     madt_isos(isos) * sizeof(struct madt_iso);
 
 	for (unsigned i = 0; i < ncpus; i++)
 		len += cpu_needs_x2apic(cpus[i].apic_id, i) ? sizeof(struct madt_x2apic)
@@ -377,7 +468,8 @@ static void build_facs(u8 *t)
 /*
  * 5.2.9 FADT of a PC without most of the fixed hardware: the PM1a event
  * and control blocks (4.8.3.1-2), the reset register (4.8.3.6), the SCI on
- * the PIC's IRQ 9, and zeros for the rest: no SMI_CMD (always in ACPI
+ * ISA IRQ 9 (GSI 9 with the I/O APIC: the MADT's override gives its
+ * polarity), and zeros for the rest: no SMI_CMD (always in ACPI
  * mode, 4.8.2.1), no PM1b or PM2 block, no PM timer, no GPE blocks, and no
  * sleep control/status registers (those are for hardware-reduced systems).
  */
@@ -416,16 +508,23 @@ static void build_fadt(u8 *t, gpa_t facs_gpa, gpa_t dsdt_gpa)
 	sdt_finish(&f->h, "FACP", FADT_LEN, FADT_REVISION);
 }
 
-/* 5.2.12 MADT: one enabled entry per CPU, UID = index, in the given order.
- * No I/O APIC structures: the partition has no I/O APIC; its PIC is the
- * 8259 pair (PCAT_COMPAT), to which the MADT gives no structure. */
-static void build_madt(u8 *t, size_t len, const struct acpi_build_cpu *cpus, unsigned ncpus)
+/*
+ * 5.2.12 MADT: one enabled entry per CPU, UID = index, in the given order
+ * (5.2.12.1: the boot CPU first); then the I/O APIC and the interrupt
+ * source overrides, in the order PCs and QEMU list them. An 8259 pair has
+ * no structure of its own: PCAT_COMPAT says it is there too.
+ */
+static void build_madt(u8 *t, size_t len, const struct acpi_build_cpu *cpus, unsigned ncpus,
+		       const struct acpi_build_irq *irq)
 {
 	struct acpi_madt *m = (struct acpi_madt *)t;
 	u8 *e = t + sizeof(*m);
+	struct iso_def isos[MADT_MAX_ISO];
+	unsigned nisos = madt_isos(isos);
+	struct madt_ioapic *io;
 
 	m->lapic_addr = MADT_LAPIC_ADDR;
-	m->flags = MADT_PCAT_COMPAT;
+	m->flags = irq->pcat_compat ? MADT_PCAT_COMPAT : 0;
 	for (unsigned i = 0; i < ncpus; i++) {
 		if (cpu_needs_x2apic(cpus[i].apic_id, i)) {
 			struct madt_x2apic *x = (struct madt_x2apic *)e;
@@ -446,6 +545,26 @@ static void build_madt(u8 *t, size_t len, const struct acpi_build_cpu *cpus, uns
 			a->flags = MADT_CPU_ENABLED;
 			e += sizeof(*a);
 		}
+	}
+	/* 5.2.12.3: the partition's one I/O APIC (hv/devices/ioapic.c), its
+	 * input 0 at GSI 0, so pin n is GSI n (tessera/irq.h). */
+	io = (struct madt_ioapic *)e;
+	io->type = MADT_TYPE_IOAPIC;
+	io->length = sizeof(*io);
+	io->ioapic_id = irq->ioapic_id;
+	io->address = (u32)IOAPIC_DEFAULT_BASE;
+	io->gsi_base = IRQ_GSI_BASE;
+	e += sizeof(*io);
+	for (unsigned i = 0; i < nisos; i++) {
+		struct madt_iso *o = (struct madt_iso *)e;
+
+		o->type = MADT_TYPE_ISO;
+		o->length = sizeof(*o);
+		o->bus = MADT_ISO_BUS_ISA;
+		o->source = isos[i].irq;
+		o->gsi = isos[i].gsi;
+		o->flags = isos[i].flags;
+		e += sizeof(*o);
 	}
 	sdt_finish(&m->h, "APIC", len, MADT_REVISION);
 }
@@ -487,14 +606,15 @@ static void build_rsdp(u8 *t, gpa_t xsdt, gpa_t rsdt)
 }
 
 size_t acpi_build_tables(void *buf, gpa_t buf_gpa, size_t bufsize,
-			 const struct acpi_build_cpu *cpus, unsigned ncpus, gpa_t *rsdp_gpa)
+			 const struct acpi_build_cpu *cpus, unsigned ncpus,
+			 const struct acpi_build_irq *irq, gpa_t *rsdp_gpa)
 {
 	u8 *b = buf;
 	struct layout l;
 
 	if (rsdp_gpa)
 		*rsdp_gpa = 0;
-	if (!buf || !cpus || ncpus == 0 || ncpus > MAX_CPUS || buf_gpa % FACS_ALIGN)
+	if (!buf || !cpus || !irq || ncpus == 0 || ncpus > MAX_CPUS || buf_gpa % FACS_ALIGN)
 		return 0;
 	if (!layout_plan(&l, buf_gpa, bufsize, cpus, ncpus))
 		return 0;
@@ -505,7 +625,7 @@ size_t acpi_build_tables(void *buf, gpa_t buf_gpa, size_t bufsize,
 	build_dsdt(b + l.dsdt);
 	build_facs(b + l.facs);
 	build_fadt(b + l.fadt, buf_gpa + l.facs, buf_gpa + l.dsdt);
-	build_madt(b + l.madt, l.madt_len, cpus, ncpus);
+	build_madt(b + l.madt, l.madt_len, cpus, ncpus, irq);
 	build_root(b + l.xsdt, "XSDT", 8, buf_gpa + l.fadt, buf_gpa + l.madt);
 	if (l.has_rsdt)
 		build_root(b + l.rsdt, "RSDT", 4, buf_gpa + l.fadt, buf_gpa + l.madt);

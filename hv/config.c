@@ -29,7 +29,7 @@ enum section { SECT_NONE, SECT_HV, SECT_PART, SECT_SKIP };
 enum hv_key { HK_SERIAL, HK_BAUD, HK_CONSOLE_CPU, HV_NKEYS };
 enum part_key {
 	PK_CPUS, PK_MEMORY, PK_KERNEL, PK_FORMAT, PK_CMDLINE, PK_MODULES, PK_INITRD,
-	PK_AUTOSTART, PK_ON_CRASH, PK_VIOLATIONS, PART_NKEYS
+	PK_AUTOSTART, PK_ON_CRASH, PK_VIOLATIONS, PK_APIC, PART_NKEYS
 };
 
 struct parser {
@@ -346,6 +346,14 @@ static void set_violations(struct parser *p, char *v)
 		p->part->violations = r ? VIOLATION_REPORT : VIOLATION_STOP;
 }
 
+static void set_apic(struct parser *p, char *v)
+{
+	int r = two_words(p, "apic", v, "xapic", "x2apic");
+
+	if (r >= 0)
+		p->part->apic = r ? APIC_START_X2APIC : APIC_START_XAPIC;
+}
+
 static const struct key part_keys[PART_NKEYS] = {
 	[PK_CPUS] = { "cpus", "cpus = 1-2", false, set_cpus },
 	[PK_MEMORY] = { "memory", "memory = 64M", false, set_memory },
@@ -357,6 +365,7 @@ static const struct key part_keys[PART_NKEYS] = {
 	[PK_AUTOSTART] = { "autostart", "autostart = yes", false, set_autostart },
 	[PK_ON_CRASH] = { "on_crash", "on_crash = stop", false, set_on_crash },
 	[PK_VIOLATIONS] = { "violations", "violations = stop", false, set_violations },
+	[PK_APIC] = { "apic", "apic = xapic", false, set_apic },
 };
 
 /* ------------------------------------------------------------ sections */
@@ -455,6 +464,7 @@ static void open_partition(struct parser *p, const char *name)
 	part->autostart = true;
 	part->on_crash = CRASH_STOP;
 	part->violations = VIOLATION_STOP;
+	part->apic = APIC_START_XAPIC;
 	part->valid = true;
 	memset(p->part_set, 0, sizeof(p->part_set));
 	p->part = part;

@@ -273,7 +273,7 @@ static void share_console_cpu(void)
 void hv_main(struct boot_info *bi)
 {
 	struct pcpu *bsp = &pcpus[0];
-	char why[160];
+	char why[320];
 
 	console_init(bi);
 	str_copy(hv_secret, "TESSERA-", sizeof(hv_secret));

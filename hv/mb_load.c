@@ -13,6 +13,7 @@
  */
 #include <tessera/elf.h>
 #include <tessera/format.h>
+#include <tessera/guest_layout.h>
 #include <tessera/limits.h>
 #include <tessera/mb_load.h>
 #include <tessera/multiboot.h>
@@ -166,6 +167,44 @@ void mb_copy_image(u8 *gm, u64 size, const void *kernel, const struct mb_image *
 	for (unsigned i = 0; i < nmods; i++)
 		if (mods[i].size)
 			memcpy(gm + img->mod_start[i], mods[i].data, (size_t)mods[i].size);
+}
+
+/*
+ * Both specifications let a memory map list RAM, reserved ranges and
+ * "usable memory holding ACPI information" (type 3: v1 spec 3.3, v2 spec
+ * 3.6.8), the types of the layout's regions. What the kernel may use is
+ * what the layout calls plain RAM: the firmware tables' page and the BIOS
+ * area holding the RSDP copy are RAM it must leave alone.
+ */
+unsigned mb_memory_map(u64 size, bool acpi, struct mb_mem_range out[MB_MAP_MAX],
+		       const struct errbuf *e)
+{
+	struct guest_layout l;
+	unsigned n = 0;
+
+	if (!guest_layout_build(&l, FORMAT_MULTIBOOT, size, e->buf, e->len))
+		return 0;
+	for (unsigned i = 0; i < l.nregions; i++) {
+		const struct guest_region *r = &l.region[i];
+		u32 type = guest_region_map_type(r->kind);
+
+		if (r->gpa >= size) /* the devices: no memory map lists them */
+			continue;
+		if (r->kind == GUEST_RAM_ACPI && !acpi)
+			type = GUEST_MAP_AVAILABLE;
+		if (n && out[n - 1].type == type && out[n - 1].base + out[n - 1].length == r->gpa)
+			out[n - 1].length += r->size;
+		else
+			out[n++] = (struct mb_mem_range){ r->gpa, r->size, type };
+	}
+	return n;
+}
+
+u32 mb_mem_lower_kib(const struct mb_mem_range *map, unsigned n)
+{
+	if (!n || map[0].base != 0 || map[0].type != GUEST_MAP_AVAILABLE)
+		return 0;
+	return (u32)(MIN(map[0].length, GUEST_LEGACY_START) / KiB);
 }
 
 void mb_boot_out(const struct mb_image *img, struct mb_boot *out)

@@ -111,15 +111,13 @@ struct mb_mmap {
 	u32 type;
 } __packed;
 STATIC_ASSERT(sizeof(struct mb_mmap) == 24, "spec 3.3: mmap entries are 24 bytes");
-#define MB_MMAP_AVAILABLE 1
-#define MB_MMAP_RESERVED 2
-#define MB_MMAP_ENTRIES 3
 
 #define MB_LOADER_NAME "Tessera"
-#define MB_MEM_LOWER_KIB 640 /* [0, 0xa0000) */
 
 struct mb_plan {
 	struct mb_image img; /* segments, entry, modules (tessera/mb_load.h) */
+	struct mb_mem_range map[MB_MAP_MAX]; /* the memory map (mb_memory_map()) */
+	unsigned nmap;
 	/* Info area, guest-physical */
 	u64 mmap_addr, mods_addr, name_addr, cmdline_addr, mod_string_addr[MAX_MODULES];
 	u64 info_end;
@@ -246,7 +244,7 @@ static bool plan_info(const char *cmdline, const struct mb_module_src *mods, uns
 	u64 at = MB_INFO_BASE + ALIGN_UP(sizeof(struct mb_info), 8);
 
 	p->mmap_addr = at;
-	at += MB_MMAP_ENTRIES * sizeof(struct mb_mmap);
+	at += p->nmap * sizeof(struct mb_mmap);
 	p->mods_addr = at;
 	at += nmods * sizeof(struct mb_mod);
 	p->name_addr = at;
@@ -278,25 +276,26 @@ static void write_info(u8 *gm, u64 size, const char *cmdline, const struct mb_mo
 		       unsigned nmods, const struct mb_plan *p)
 {
 	u64 upper = (size - MB_HOLE_END) / KiB;
-	struct mb_mmap map[MB_MMAP_ENTRIES] = {
-		{ 20, 0, MB_HOLE_START, MB_MMAP_AVAILABLE },
-		{ 20, MB_HOLE_START, MB_HOLE_END - MB_HOLE_START, MB_MMAP_RESERVED },
-		{ 20, MB_HOLE_END, size - MB_HOLE_END, MB_MMAP_AVAILABLE },
-	};
 	struct mb_info info = {
 		.flags = MBI_MEMORY | MBI_CMDLINE | MBI_MODS | MBI_MMAP | MBI_LOADER_NAME,
-		.mem_lower = MB_MEM_LOWER_KIB,
+		.mem_lower = mb_mem_lower_kib(p->map, p->nmap),
 		.mem_upper = upper > 0xffffffffull ? 0xffffffffu : (u32)upper,
 		.cmdline = (u32)p->cmdline_addr,
 		.mods_count = nmods,
 		.mods_addr = (u32)p->mods_addr,
-		.mmap_length = sizeof(map),
+		.mmap_length = (u32)(p->nmap * sizeof(struct mb_mmap)),
 		.mmap_addr = (u32)p->mmap_addr,
 		.boot_loader_name = (u32)p->name_addr,
 	};
 
 	memcpy(gm + MB_INFO_BASE, &info, sizeof(info));
-	memcpy(gm + p->mmap_addr, map, sizeof(map));
+	for (unsigned i = 0; i < p->nmap; i++) {
+		/* size counts the 20 bytes after itself (spec 3.3). */
+		struct mb_mmap m = { sizeof(m) - sizeof(m.size), p->map[i].base, p->map[i].length,
+				     p->map[i].type };
+
+		memcpy(gm + p->mmap_addr + i * sizeof(m), &m, sizeof(m));
+	}
 	for (unsigned i = 0; i < nmods; i++) {
 		struct mb_mod m = { .mod_start = (u32)p->img.mod_start[i],
 				    .mod_end = (u32)(p->img.mod_start[i] + mods[i].size),
@@ -323,6 +322,13 @@ bool multiboot_load(u8 *gm, u64 size, const void *kernel, size_t ksize, const ch
 		err[0] = 0;
 	memset(&p, 0, sizeof(p));
 	if (!mb_check_size(size, "multiboot", &e))
+		return false;
+	/* The page at GUEST_ACPI_TABLES_GPA is ACPI memory in the map: every
+	 * Multiboot partition gets its firmware tables there, written after
+	 * this load (platform_build_tables()), and a v1 kernel finds them
+	 * through the RSDP's copy in the BIOS area (tessera/guest_layout.h). */
+	p.nmap = mb_memory_map(size, true, p.map, &e);
+	if (!p.nmap)
 		return false;
 	if (!k && ksize)
 		return errbuf_fail(&e, "no kernel");

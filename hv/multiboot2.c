@@ -109,13 +109,8 @@ struct mb2_mmap_entry {
 };
 STATIC_ASSERT(sizeof(struct mb2_mmap_entry) == 24, "spec 3.6.8: entries are 24 bytes");
 #define MB2_MMAP_ENTRY_VERSION 0
-#define MB2_MMAP_AVAILABLE 1
-#define MB2_MMAP_RESERVED 2
-#define MB2_MMAP_ACPI 3 /* "usable memory holding ACPI information" */
-#define MB2_MMAP_ENTRIES 4
 
 #define MB2_LOADER_NAME "Tessera"
-#define MB2_MEM_LOWER_KIB 640 /* [0, 0xa0000), as v1 */
 
 /* ACPI 6.5, 5.2.5.3 "Root System Description Pointer (RSDP) Structure". */
 #define RSDP_V1_LEN 20
@@ -138,6 +133,8 @@ struct mb2_plan {
 	u32 rsdp_tag;   /* 0 (none), IT_ACPI_OLD or IT_ACPI_NEW */
 	size_t rsdp_len;
 	u8 rsdp[MB2_RSDP_MAX];
+	struct mb_mem_range map[MB_MAP_MAX]; /* the memory map (mb_memory_map()) */
+	unsigned nmap;
 	u64 info_end;
 };
 
@@ -629,14 +626,10 @@ static u64 put_info(u8 *gm, u64 size, const char *cmdline, const struct mb_modul
 	const u64 room = MB_INFO_END - MB_INFO_BASE;
 	u64 upper = (size - MB_HOLE_END) / KiB;
 	u64 at = MB_INFO_BASE + INFO_FIXED;
-	u32 meminfo[2] = { MB2_MEM_LOWER_KIB, upper > 0xffffffffull ? 0xffffffffu : (u32)upper };
+	u32 meminfo[2] = { mb_mem_lower_kib(p->map, p->nmap),
+			   upper > 0xffffffffull ? 0xffffffffu : (u32)upper };
 	u32 mmap_hdr[2] = { sizeof(struct mb2_mmap_entry), MB2_MMAP_ENTRY_VERSION };
-	struct mb2_mmap_entry map[MB2_MMAP_ENTRIES] = {
-		{ 0, MB_HOLE_START, MB2_MMAP_AVAILABLE, 0 },
-		{ MB_HOLE_START, MB_HOLE_END - MB_HOLE_START, MB2_MMAP_RESERVED, 0 },
-		{ MB_HOLE_END, size - MB_HOLE_END, MB2_MMAP_AVAILABLE, 0 },
-	};
-	unsigned nmap = 3;
+	struct mb2_mmap_entry map[MB_MAP_MAX];
 	u32 load_base = (u32)p->img.lo;
 
 	put_tag(gm, &at, IT_CMDLINE, NULL, 0, cmdline, str_len_upto(cmdline, room), true);
@@ -651,19 +644,11 @@ static u64 put_info(u8 *gm, u64 size, const char *cmdline, const struct mb_modul
 			str_len_upto(mods[i].string, room), true);
 	}
 	put_tag(gm, &at, IT_MEMINFO, meminfo, sizeof(meminfo), NULL, 0, false);
-	/* With an RSDP, the partition's firmware tables lie in the page at
-	 * GUEST_ACPI_TABLES_GPA (tessera/acpi_build.h), as Linux's do: the
-	 * map says so, so that the kernel does not reuse it before it has
-	 * read them. */
-	if (p->rsdp_tag) {
-		map[3] = map[2];
-		map[2] = map[1];
-		map[0].length = GUEST_ACPI_TABLES_GPA;
-		map[1] = (struct mb2_mmap_entry){ GUEST_ACPI_TABLES_GPA, GUEST_ACPI_TABLES_SIZE,
-						  MB2_MMAP_ACPI, 0 };
-		nmap = 4;
-	}
-	put_tag(gm, &at, IT_MMAP, mmap_hdr, sizeof(mmap_hdr), map, nmap * sizeof(map[0]), false);
+	for (unsigned i = 0; i < p->nmap; i++)
+		map[i] = (struct mb2_mmap_entry){ p->map[i].base, p->map[i].length, p->map[i].type,
+						  0 };
+	put_tag(gm, &at, IT_MMAP, mmap_hdr, sizeof(mmap_hdr), map, p->nmap * sizeof(map[0]),
+		false);
 	/* Spec 3.6.22: given when the header has a relocatable tag (GRUB gives
 	 * it always). Nothing is relocated, so it is the link address. */
 	if (p->load_base)
@@ -733,7 +718,14 @@ bool multiboot2_load(u8 *gm, u64 size, const void *kernel, size_t ksize, const c
 	p.load_base = t.relocatable;
 	if (!mb_check_segments(&p.img, size, "multiboot2", &e) || !check_relocatable(&t, &p, &e) ||
 	    !mb_place_modules(mods, nmods, size, &p.img, &e) ||
-	    !plan_rsdp(rsdp, rsdp_len, &p, &e) || !plan_info(size, cmdline, mods, nmods, &p, &e))
+	    !plan_rsdp(rsdp, rsdp_len, &p, &e))
+		return false;
+	/* With an RSDP, the partition's firmware tables lie in the page at
+	 * GUEST_ACPI_TABLES_GPA (tessera/acpi_build.h), as Linux's do: the
+	 * map says so (ACPI memory), so that the kernel does not reuse it
+	 * before it has read them. */
+	p.nmap = mb_memory_map(size, p.rsdp_tag != 0, p.map, &e);
+	if (!p.nmap || !plan_info(size, cmdline, mods, nmods, &p, &e))
 		return false;
 
 	/* Everything checked: from here on nothing fails. */

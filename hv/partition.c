@@ -87,8 +87,7 @@ void partition_console_input(struct partition *p, u8 byte)
 {
 	spin_lock(&p->dev_lock);
 	vuart_rx_push(&p->uart, &byte, 1);
-	if (p->platform->legacy_pic)
-		partition_irq_update(p); /* its driver waits for the receive interrupt */
+	partition_irq_update(p); /* its driver waits for the receive interrupt */
 	spin_unlock(&p->dev_lock);
 }
 
@@ -376,6 +375,11 @@ static bool create_one(struct partition *p, const struct cfg_partition *c, struc
 	p->nvcpus = n;
 
 	p->mem_size = ALIGN_UP(c->memory, LARGE_PAGE_SIZE);
+	/* Its layout first: a size no layout fits takes no memory. */
+	if (!guest_layout_build(&p->layout, c->format, p->mem_size, why, sizeof(why))) {
+		partition_fail(p, "%s", why);
+		return false;
+	}
 	p->mem = pmm_alloc(pmm, p->mem_size, LARGE_PAGE_SIZE, PMM_NO_LIMIT);
 	if (!p->mem) {
 		partition_fail(p, "no %llu MiB block of free memory",
@@ -430,10 +434,10 @@ static void boot_multiboot(struct partition *p, const struct mb_boot *mb, u32 ma
 
 /*
  * A Multiboot2 kernel (v2 wins when a kernel has both headers: the
- * loader's choice, tessera/multiboot2.h) gets firmware tables: the
- * loader takes a copy of the RSDP into the boot information and zeroes
- * the partition's memory, so the tables are built once for the copy and
- * again after the load.
+ * loader's choice, tessera/multiboot2.h) is told where its firmware
+ * tables are: the loader takes a copy of the RSDP into the boot
+ * information and zeroes the partition's memory, so the tables are built
+ * once for the copy and again after the load.
  */
 static bool load_multiboot2(struct partition *p, const struct boot_file *k,
 			    const struct mb_module_src *mods)
@@ -467,6 +471,7 @@ static bool load_kernel(struct partition *p)
 	struct mb_boot mb;
 	char err[160];
 	const char *problem;
+	gpa_t rsdp;
 
 	problem = file_problem(k);
 	if (problem) {
@@ -495,8 +500,13 @@ static bool load_kernel(struct partition *p)
 	}
 	if (multiboot2_detect(hpa_to_ptr(k->addr), k->size))
 		return load_multiboot2(p, k, mods);
+	/* A v1 kernel gets the same tables, after the load (which zeroes the
+	 * memory), and finds them as a legacy OS does: through the RSDP's
+	 * copy in the BIOS area (platform_build_tables()), since the v1
+	 * information has no field for it (v1 spec 3.3). */
 	if (!multiboot_load(hpa_to_ptr(p->mem), p->mem_size, hpa_to_ptr(k->addr), k->size,
-			    c->cmdline, mods, c->nmodules, &mb, err, sizeof(err))) {
+			    c->cmdline, mods, c->nmodules, &mb, err, sizeof(err)) ||
+	    !platform_build_tables(p, &rsdp, err, sizeof(err))) {
 		partition_fail(p, "kernel %s: %s", c->kernel, err);
 		return false;
 	}

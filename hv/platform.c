@@ -7,13 +7,17 @@
  * go (a power-off, a reset, an interrupt line), so that no device lock
  * is ever held across a lifecycle call.
  */
+#include <tessera/acpi.h> /* struct acpi_rsdp */
 #include <tessera/acpi_build.h>
 #include <tessera/arch.h>
 #include <tessera/format.h>
+#include <tessera/ioapic.h>
+#include <tessera/irq.h>
 #include <tessera/log.h>
 #include <tessera/partition.h>
 #include <tessera/platform.h>
 #include <tessera/string.h>
+#include <tessera/timers.h>
 
 #define VUART_BASE 0x3f8
 #define PIT_PORT_BASE 0x40 /* counters 0-2 and the control word, 0x40-0x43 */
@@ -23,7 +27,7 @@
 static const struct platform_desc platform_multiboot = {
 	.name = "multiboot",
 	.legacy_pic = false,
-	.acpi_pm = true, /* the FADT a Multiboot2 kernel gets names them */
+	.acpi_pm = true, /* the FADT a Multiboot kernel gets names them */
 	.probing_expected = false,
 	.quiet_events = 0, /* test kernels: every denial is worth a line */
 };
@@ -70,8 +74,7 @@ static void uart_io(void *ctx, void *caller, struct bus_access *a)
 		else
 			v |= (u64)vuart_read(&p->uart, reg) << (8 * i);
 	}
-	if (p->platform->legacy_pic)
-		partition_irq_update(p);
+	partition_irq_update(p); /* IRQ 4: the PIC (Linux) and the I/O APIC */
 	spin_unlock(&p->dev_lock);
 	if (!a->write)
 		a->value = v;
@@ -128,35 +131,95 @@ static void pm_io(void *ctx, void *caller, struct bus_access *a)
 	}
 }
 
-/* The PIT's channel 0 interrupt is not wired yet: a guest can program
- * and read every counter (channel 2 is what kernels calibrate with), but
- * IRQ 0 never fires. */
+/* The PIT: counters, control word, port 0x61. A write that moves channel
+ * 0's next edge (a new mode or count) reschedules IRQ 0 (tessera/timers.h),
+ * once the PIT's lock is let go. */
 static void pit_port_io(void *ctx, void *caller, struct bus_access *a)
 {
 	struct partition *p = ctx;
 	u32 v = (u32)a->value;
+	u64 now = arch_time_ns();
+	enum pit_io_result r;
 
 	(void)caller;
 	spin_lock(&p->pit_lock);
-	pit_io(&p->pit, (u16)a->addr, a->size, a->write, &v, arch_time_ns());
+	r = pit_io(&p->pit, (u16)a->addr, a->size, a->write, &v, now);
 	spin_unlock(&p->pit_lock);
 	if (!a->write)
 		a->value = v;
+	if (r == PIT_IRQ0_CHANGED)
+		timers_changed(p, now);
 }
 
-/* The RTC's IRQ 8 is not wired yet either: its clock, its flags and its
- * NVRAM work; its interrupts do not fire. */
+/* The RTC: index and data. A write that enables or moves its periodic,
+ * update or alarm interrupt reschedules IRQ 8; a read of register C (which
+ * acknowledges) can too. */
 static void rtc_port_io(void *ctx, void *caller, struct bus_access *a)
 {
 	struct partition *p = ctx;
 	u32 v = (u32)a->value;
+	u64 now = arch_time_ns();
+	enum rtc_io_result r;
 
 	(void)caller;
 	spin_lock(&p->rtc_lock);
-	rtc_io(&p->rtc, (u16)a->addr, a->size, a->write, &v, arch_time_ns());
+	r = rtc_io(&p->rtc, (u16)a->addr, a->size, a->write, &v, now);
 	spin_unlock(&p->rtc_lock);
 	if (!a->write)
 		a->value = v;
+	if (r == RTC_IRQ_CHANGED)
+		timers_changed(p, now);
+}
+
+static const char *ioapic_access_name(enum ioapic_access r)
+{
+	switch (r) {
+	case IOAPIC_BAD_SIZE:
+		return "not a 32-bit aligned access";
+	case IOAPIC_BAD_OFFSET:
+		return "no register at that offset";
+	case IOAPIC_BAD_INDEX:
+		return "IOREGSEL selects no register";
+	case IOAPIC_READ_ONLY:
+		return "the register is read-only";
+	case IOAPIC_WRITE_ONLY:
+		return "the EOI register is write-only";
+	default:
+		return "?";
+	}
+}
+
+/*
+ * The I/O APIC's 4 KiB window (tessera/ioapic.h), under p->dev_lock with
+ * the PIC and the UART: the interrupt path is one lock. A write to a
+ * redirection entry or to the EOI register can send messages (an asserted
+ * level-triggered pin unmasked); they are delivered before the lock goes.
+ * An access that reaches no register reads 0 and is counted as an absent
+ * device (quiet for Linux, which never does it; a line for a Multiboot
+ * kernel).
+ */
+static void ioapic_mmio(void *ctx, void *caller, struct bus_access *a)
+{
+	struct partition *p = ctx;
+	struct ioapic_out out;
+	enum ioapic_access r;
+	u64 v = 0;
+
+	(void)caller;
+	spin_lock(&p->dev_lock);
+	if (a->write) {
+		r = ioapic_mmio_write(&p->ioapic, a->addr, a->size, a->value, &out);
+		irq_ioapic_deliver(p, &out);
+	} else {
+		r = ioapic_mmio_read(&p->ioapic, a->addr, a->size, &v);
+	}
+	spin_unlock(&p->dev_lock);
+	if (!a->write)
+		a->value = v;
+	if (r != IOAPIC_OK)
+		partition_event(p, EV_ABSENT, "I/O APIC: %s of %u bytes at offset 0x%llx: %s",
+				a->write ? "write" : "read", a->size, (unsigned long long)a->offset,
+				ioapic_access_name(r));
 }
 
 /* ---------------------------------------------------------- the bus */
@@ -198,6 +261,16 @@ static bool add_ranges(struct partition *p, const struct range_def *d, size_t co
 	return true;
 }
 
+/* Emulated MMIO, in every partition: the I/O APIC's window at the PC's
+ * address, which the MADT names (hv/acpi_build.c). */
+static bool add_mmio(struct partition *p, char *why, size_t n)
+{
+	struct bus_range r = { BUS_MMIO, IOAPIC_DEFAULT_BASE, IOAPIC_MMIO_SIZE, ioapic_mmio, p,
+			       "ioapic" };
+
+	return devbus_add(&p->bus, &r, why, n);
+}
+
 bool platform_create(struct partition *p, char *why, size_t n)
 {
 	const struct platform_desc *d =
@@ -207,7 +280,19 @@ bool platform_create(struct partition *p, char *why, size_t n)
 	devbus_init(&p->bus);
 	return add_ranges(p, every_pc, ARRAY_SIZE(every_pc), why, n) &&
 	       (!d->legacy_pic || add_ranges(p, legacy_pic, ARRAY_SIZE(legacy_pic), why, n)) &&
-	       (!d->acpi_pm || add_ranges(p, acpi_pm, ARRAY_SIZE(acpi_pm), why, n));
+	       (!d->acpi_pm || add_ranges(p, acpi_pm, ARRAY_SIZE(acpi_pm), why, n)) &&
+	       add_mmio(p, why, n);
+}
+
+/* The I/O APIC's ID, for its ID register and the MADT: from the vCPUs'
+ * APIC IDs ([C], set after platform_create), so the same at every start. */
+static u8 ioapic_id(const struct partition *p)
+{
+	u32 ids[HC_MAX_VCPUS];
+
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		ids[i] = p->vcpus[i].apic_id;
+	return irq_pick_ioapic_id(ids, p->nvcpus);
 }
 
 void platform_reset(struct partition *p)
@@ -219,6 +304,10 @@ void platform_reset(struct partition *p)
 	vuart_reset(&p->uart);
 	vpic_init(&p->pic);
 	__atomic_store_n(&p->virq, false, __ATOMIC_RELEASE);
+	/* Every entry masked, every pin low: each line the router drives is
+	 * active high and idle low today (tessera/irq.h), the vUART's too,
+	 * whose reset leaves its IRQ low. */
+	ioapic_init(&p->ioapic, IOAPIC_DEFAULT_BASE, ioapic_id(p));
 	spin_unlock(&p->dev_lock);
 	spin_lock(&p->pm_lock);
 	acpi_pm_reset(&p->pm);
@@ -232,6 +321,8 @@ void platform_reset(struct partition *p)
 	rtc_now(&p->rtc, now, &today);
 	rtc_init(&p->rtc, &today, now);
 	spin_unlock(&p->rtc_lock);
+	/* Neither timer has an interrupt armed after reset: no deadline. */
+	timers_poll(p, now);
 }
 
 /* ------------------------------------------------- firmware tables */
@@ -239,17 +330,47 @@ void platform_reset(struct partition *p)
 bool platform_build_tables(struct partition *p, gpa_t *rsdp, char *err, size_t n)
 {
 	struct acpi_build_cpu cpus[HC_MAX_VCPUS];
+	/* PCAT_COMPAT only where there is an 8259 pair: an OS that sees the
+	 * flag masks the 8259 when it enables the I/O APIC (ACPI 6.5
+	 * 5.2.12, Multiple APIC Flags), and for a Multiboot kernel those
+	 * ports are a denied access. */
+	const struct acpi_build_irq irq = { .ioapic_id = ioapic_id(p),
+					    .pcat_compat = p->platform->legacy_pic };
 	u8 *gm = hpa_to_ptr(p->mem);
+	gpa_t copy = guest_layout_rsdp_copy(&p->layout);
 
 	/* The boot CPU comes first in the MADT: vCPU 0 is the one that boots. */
 	for (unsigned i = 0; i < p->nvcpus; i++)
 		cpus[i].apic_id = p->vcpus[i].apic_id;
+	if (!guest_layout_is_ram(&p->layout, GUEST_ACPI_TABLES_GPA, GUEST_ACPI_TABLES_SIZE)) {
+		strfmt(err, n, "its memory layout has no RAM for ACPI tables at 0x%llx",
+		       (unsigned long long)GUEST_ACPI_TABLES_GPA);
+		return false;
+	}
 	if (!acpi_build_tables(gm + GUEST_ACPI_TABLES_GPA, GUEST_ACPI_TABLES_GPA,
-			       GUEST_ACPI_TABLES_SIZE, cpus, p->nvcpus, rsdp)) {
+			       GUEST_ACPI_TABLES_SIZE, cpus, p->nvcpus, &irq, rsdp)) {
 		strfmt(err, n, "its ACPI tables do not fit in %llu bytes",
 		       (unsigned long long)GUEST_ACPI_TABLES_SIZE);
 		return false;
 	}
+	/* Where the layout has a BIOS area, a copy of the RSDP for legacy
+	 * scanners (ACPI 6.5 5.2.5.1: 16-byte boundaries in 0xE0000-0xFFFFF).
+	 * Its addresses are absolute, so the copy leads to the same XSDT. */
+	if (copy)
+		memcpy(gm + copy, gm + *rsdp, sizeof(struct acpi_rsdp));
+	return true;
+}
+
+/* ------------------------------------------------- emulated MMIO */
+
+bool platform_mmio(struct vcpu *v, u64 gpa, unsigned size, bool write, u64 *value)
+{
+	struct bus_access a = { .size = size, .write = write, .value = write ? *value : 0 };
+
+	if (!devbus_access(&v->part->bus, BUS_MMIO, gpa, v, &a))
+		return false;
+	if (!write)
+		*value = a.value;
 	return true;
 }
 

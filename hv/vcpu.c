@@ -5,9 +5,9 @@
  */
 #include <tessera/arch.h>
 #include <tessera/console.h>
+#include <tessera/irq.h>
 #include <tessera/linux_guest.h>
 #include <tessera/log.h>
-#include <tessera/multiboot.h>
 #include <tessera/partition.h>
 #include <tessera/pcpu.h>
 #include <tessera/platform.h>
@@ -143,13 +143,12 @@ void vcpu_host_work(struct vcpu *v)
 }
 
 /* Guest-physical [gpa, gpa + len) inside the partition's RAM: a host
- * pointer, or NULL. */
-static void *guest_range(struct partition *p, u64 gpa, u64 len)
+ * pointer, or NULL. RAM is what its layout says, the same that its EPT
+ * maps, so the hypervisor touches nothing the guest could not. */
+void *partition_guest_ptr(struct partition *p, u64 gpa, u64 len)
 {
-	if (len > p->mem_size || gpa > p->mem_size - len)
+	if (!guest_layout_is_ram(&p->layout, gpa, len))
 		return NULL;
-	if (gpa < MB_HOLE_END && gpa + len > MB_HOLE_START)
-		return NULL; /* the legacy hole is not mapped for the guest either */
 	return hpa_to_ptr(p->mem + gpa);
 }
 
@@ -169,7 +168,7 @@ static s64 hc_partition_info(struct vcpu *v, u64 gpa, u64 size)
 	for (unsigned i = 0; i < p->nvcpus; i++)
 		info.apic_id[i] = p->vcpus[i].apic_id;
 	size = MIN(size, sizeof(info));
-	dst = guest_range(p, gpa, size);
+	dst = partition_guest_ptr(p, gpa, size);
 	if (!dst)
 		return HC_EINVAL;
 	memcpy(dst, &info, size);
@@ -202,7 +201,7 @@ s64 vcpu_hypercall(struct vcpu *v, u64 nr, u64 a1, u64 a2, u64 a3)
 	case HC_VERSION:
 		return (HC_ABI_MAJOR << 16) | HC_ABI_MINOR;
 	case HC_CONSOLE_WRITE:
-		if (a2 > HC_CONSOLE_WRITE_MAX || !(s = guest_range(p, a1, a2)))
+		if (a2 > HC_CONSOLE_WRITE_MAX || !(s = partition_guest_ptr(p, a1, a2)))
 			return HC_EINVAL;
 		gout_write(&p->out, GOUT_HC(v->index), s, a2);
 		return (s64)a2;
@@ -225,20 +224,19 @@ void vcpu_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value)
 	platform_port_io(v, port, size, write, value);
 }
 
-/* The PC wires the first UART to IRQ 4 of the PIC. */
+/* The PC wires the first UART to ISA IRQ 4 (the DSDT's COM1 says so). */
 #define VUART_IRQ 4
 
+/*
+ * Through the router (hv/irq.c): into the PIC for a Linux partition,
+ * exactly as before (vCPU 0 is kicked when the PIC gets an interrupt
+ * pending; Linux booted with `noapic` takes IRQ 4 there), and into the
+ * I/O APIC's pin for GSI 4 in every partition, Multiboot ones included,
+ * which have no PIC.
+ */
 void partition_irq_update(struct partition *p)
 {
-	bool was = p->virq, now;
-
-	vpic_set_irq(&p->pic, VUART_IRQ, vuart_irq_pending(&p->uart));
-	now = vpic_pending(&p->pic) >= 0;
-	__atomic_store_n(&p->virq, now, __ATOMIC_RELEASE);
-	/* vCPU 0 looks before each entry; if it runs elsewhere, a kick makes
-	 * it exit and look (a halted guest wakes up this way). */
-	if (now && !was)
-		vcpu_request(&p->vcpus[0], VCPU_REQ_KICK);
+	irq_set_level(p, (unsigned)irq_isa_gsi(VUART_IRQ), vuart_irq_pending(&p->uart));
 }
 
 int vcpu_virq_ack(struct vcpu *v)
@@ -255,6 +253,13 @@ int vcpu_virq_ack(struct vcpu *v)
 	return vector;
 }
 
+int vcpu_irq_next(struct vcpu *v)
+{
+	int vector = irq_queue_take(&v->irqs);
+
+	return vector >= 0 ? vector : vcpu_virq_ack(v);
+}
+
 static struct vcpu *vcpu_by_apic(struct partition *p, u32 apic)
 {
 	for (unsigned i = 0; i < p->nvcpus; i++)
@@ -268,6 +273,36 @@ static struct vcpu *vcpu_by_apic(struct partition *p, u32 apic)
 static void send_fixed(struct vcpu *t, u8 vector)
 {
 	arch_cpu_send_vector(t->pcpu, vector);
+}
+
+/*
+ * A fixed IPI in logical destination mode. In xAPIC mode the sender's
+ * partition's APICs are matched by their LDR and DFR (SDM Vol. 3A
+ * 11.6.2.2; lowest priority goes to the first match, which 11.6.2.4
+ * allows). The x2APIC's logical mode (cluster, from the hardware's LDR) is
+ * not offered: Tessera's FADT asks for physical mode, and a logical IPI
+ * from an x2APIC guest is dropped and reported.
+ */
+static void send_logical(struct vcpu *v, u32 dest, u32 icr_low)
+{
+	struct partition *p = v->part;
+	bool any = false;
+
+	if (vlapic_mode(&v->lapic) != VLAPIC_XAPIC) {
+		partition_event(p, EV_IPI, "dropped IPI in x2APIC logical destination mode (icr 0x%x)",
+				icr_low);
+		return;
+	}
+	for (unsigned i = 0; i < p->nvcpus && !(any && ICR_DELIVERY_MODE(icr_low) == ICR_MODE_LOWEST);
+	     i++) {
+		if (vlapic_logical_match(&p->vcpus[i].lapic, dest)) {
+			send_fixed(&p->vcpus[i], (u8)icr_low);
+			any = true;
+		}
+	}
+	if (!any)
+		partition_event(p, EV_IPI, "dropped IPI to logical destination 0x%x: no CPU of this "
+				"partition", dest);
 }
 
 /*
@@ -302,8 +337,7 @@ void vcpu_send_ipi(struct vcpu *v, u32 dest_apic, u32 icr_low)
 			return;
 		}
 		if (icr_low & ICR_DEST_LOGICAL) {
-			partition_event(p, EV_IPI, "dropped IPI in logical destination mode (icr 0x%x)",
-					 icr_low);
+			send_logical(v, dest_apic, icr_low);
 			return;
 		}
 	} else if (shorthand != ICR_SHORTHAND_NONE) {

@@ -47,7 +47,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 import emu  # noqa: E402
 
-BUILD = os.path.join(ROOT, "build")
+BUILD = os.environ.get("TESSERA_BUILD", os.path.join(ROOT, "build"))
 OUT = os.path.join(BUILD, "bench")
 TESSERA_EFI = os.path.join(BUILD, "image", "tessera.efi")
 MBBOOT_EFI = os.path.join(OUT, "mbboot.efi")
@@ -164,7 +164,8 @@ def run_partitioned(emu_name):
 
     handlers = {
         r"tessera: core at 0x[0-9a-f]+ \((\d+) KiB\)": core,
-        r"\[bench\] bench: (cpuid|vmcall|loop) cycles=(\d+)\r?\n": bench,
+        r"\[bench\] bench: (cpuid|vmcall|loop|xapic_eoi|xapic_read|xapic_icr|x2apic_eoi|"
+        r"x2apic_icr) cycles=(\d+)\r?\n": bench,
         r"\[compute\] compute: checksum=0x([0-9a-f]+) cycles=(\d+)\r?\n": compute,
         r"tessera: partition (\w+): (\d+) exits in (\d+) ms \(([^)\r\n]*)\)": summary,
         r"tessera: partition \w+ FAILED: [^\r\n]*": fail_on("a partition failed"),
@@ -174,7 +175,8 @@ def run_partitioned(emu_name):
 
     def missing():
         want = [("core_kib" in r, "the loader's 'core at' line")]
-        want += [(k in r["bench"], f"'bench: {k} cycles='") for k in ("cpuid", "vmcall", "loop")]
+        want += [(k in r["bench"], f"'bench: {k} cycles='")
+                 for k in ("cpuid", "vmcall", "loop", "xapic_eoi", "xapic_read", "xapic_icr")]
         want += [("compute_cycles" in r, "'compute: checksum=... cycles='")]
         want += [(p in r["summaries"], f"partition {p}'s exit summary")
                  for p in ("bench", "compute")]
@@ -248,13 +250,16 @@ def run_bare(emu_name):
 
 
 LINUX_CONFIG = "tests/configs/linux.cfg"
+# The same Linux with its APICs handed over in x2APIC mode and no I/O APIC
+# (noapic): without interrupt remapping that is how Linux keeps x2APIC.
+LINUX_X2APIC_CONFIG = "tests/configs/linux-x2apic.cfg"
 LINUX_IDLE_S = 60  # host seconds of idle shell to count exits over
 
 
-def run_linux_idle(emu_name):
+def run_linux_idle(emu_name, config, tag):
     """(c) an idle Linux partition: exits per guest-second, by reason."""
-    esp = os.path.join(OUT, "esp-linux")
-    make_esp(esp, TESSERA_EFI, os.path.join(ROOT, LINUX_CONFIG),
+    esp = os.path.join(OUT, "esp-" + tag)
+    make_esp(esp, TESSERA_EFI, os.path.join(ROOT, config),
              search=[os.path.join(BUILD, "linux")])
     r = {}
 
@@ -298,7 +303,7 @@ def run_linux_idle(emu_name):
                      "exits_per_guest_second": round(total / secs, 1),
                      "per_second_by_reason": {k: round(v / secs, 1) for k, v in reasons.items()}}
 
-    boot("linux", emu_name, 4, esp, handlers, missing, os.path.join(OUT, "run-linux"),
+    boot(tag, emu_name, 4, esp, handlers, missing, os.path.join(OUT, "run-" + tag),
          after=idle, mem=512, timeout=1800)
     return r["idle"]
 
@@ -368,6 +373,8 @@ def derive(part, bare, linux, emu_name):
             "cpuid_minus_baseline": b["cpuid"] - loop,
             "vmcall_minus_baseline": b["vmcall"] - loop,
         },
+        "apic_cost_cycles": {k: b[k] - loop for k in ("xapic_eoi", "xapic_read", "xapic_icr",
+                                                      "x2apic_eoi", "x2apic_icr") if k in b},
         "compute_exits": {
             "exits": comp["exits"], "guest_ms": comp["ms"],
             "exits_per_guest_second": (round(comp["exits"] / (comp["ms"] / 1000), 1)
@@ -397,6 +404,10 @@ def table(res):
         ("VMCALL HC_VERSION round trip", f"{e['vmcall_round_trip']} cycles "
                                          f"({e['vmcall_minus_baseline']} over the loop)"),
         ("empty loop iteration (baseline)", f"{e['loop_baseline']} cycles"),
+    ] + [
+        (f"APIC: {k.replace('_', ' ')}", f"{v} cycles over the loop")
+        for k, v in res["apic_cost_cycles"].items()
+    ] + [
         ("compute: exits after boot", f"{x['exits']} in {x['guest_ms']} ms of guest time"),
         ("compute: exits per guest-second", f"{x['exits_per_guest_second']}"),
         ("compute: top exit reasons", ", ".join(f"{k} {v}" for k, v in x["top_reasons"].items())),
@@ -407,11 +418,13 @@ def table(res):
          f"free memory {res['restarts']['free_kib_before']} KiB before, "
          f"{res['restarts']['free_kib_after']} KiB after; "
          f"{res['restarts']['host_s_per_restart']} s of host time each"),
-        ("idle Linux partition (2 vCPUs)",
-         f"{res['linux_idle']['exits_per_guest_second']} exits per guest-second over "
-         f"{res['linux_idle']['guest_s']} s"),
-        ("idle Linux: by reason, per second",
-         ", ".join(f"{k} {v}" for k, v in res["linux_idle"]["per_second_by_reason"].items())),
+    ] + [
+        row for mode, li in res["linux_idle"].items() for row in (
+            (f"idle Linux, {mode} (2 vCPUs)",
+             f"{li['exits_per_guest_second']} exits per guest-second over {li['guest_s']} s"),
+            (f"idle Linux, {mode}: by reason, per second",
+             ", ".join(f"{k} {v}" for k, v in li["per_second_by_reason"].items())))
+    ] + [
         ("tessera.efi", f"{s['tessera_efi_bytes']} bytes"),
         ("core, loaded", f"{s['core_loaded_kib']} KiB"),
         ("mbboot.efi", f"{s['mbboot_efi_bytes']} bytes"),
@@ -441,7 +454,8 @@ def main():
     try:
         part = run_partitioned(a.emu)
         bare = run_bare(a.emu)
-        linux = run_linux_idle(a.emu)
+        linux = {"xapic": run_linux_idle(a.emu, LINUX_CONFIG, "linux-xapic"),
+                 "x2apic": run_linux_idle(a.emu, LINUX_X2APIC_CONFIG, "linux-x2apic")}
         want = compute_checksum()
         for name, r in (("partition", part), ("bare", bare)):
             if r["compute_checksum"] != want:

@@ -131,7 +131,9 @@ def main():
         with open(os.path.join(a.out, "tessera", "tessera.cfg"), "w") as f:
             f.write(text)
         cfg_dir = os.path.dirname(os.path.abspath(a.config))
-        search = a.search + ["build/guests", "build/linux", "configs"]
+        build = os.environ.get("TESSERA_BUILD", "build")
+        search = a.search + [os.path.join(build, "guests"), os.path.join(build, "linux"),
+                             "configs"]
         for p in config_files(text):
             rel = esp_relative(p)
             base = os.path.basename(rel)

@@ -117,7 +117,7 @@ static const char *const exception_names[32] = {
 void irq_dispatch(u64 vector)
 {
 	if (vector == KICK_VECTOR) {
-		wrmsr(MSR_X2APIC_EOI, 0);
+		lapic_eoi();
 		return;
 	}
 	vmx_guest_irq_taken((u8)vector);

@@ -28,18 +28,38 @@ static bool x2apic;
  * through MSRs the hypervisor can filter one by one. Going from xAPIC to
  * x2APIC mode with the APIC enabled is an allowed transition (11.12.5).
  */
+#ifdef TESSERA_HOST_XAPIC
+/* The test image `make xapic-image`: the hypervisor drives its APICs in
+ * xAPIC mode even where x2APIC exists, so that the path QEMU's TCG CPUs
+ * take (no x2APIC) is tested under Bochs too. */
+#define HOST_WANTS_X2APIC false
+#else
+#define HOST_WANTS_X2APIC true
+#endif
+
 void lapic_enable_x2apic(void)
 {
 	u64 base = rdmsr(MSR_IA32_APIC_BASE);
 
-	if (!(cpuid(1, 0).ecx & (1u << 21)))
-		return;
-	if (!(base & APIC_BASE_X2APIC))
+	if (!HOST_WANTS_X2APIC && (base & APIC_BASE_X2APIC)) {
+		/* Back to xAPIC only through the disabled state (11.12.5). */
+		wrmsr(MSR_IA32_APIC_BASE, base & ~(APIC_BASE_ENABLE | APIC_BASE_X2APIC));
+		base &= ~APIC_BASE_X2APIC;
+		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE);
+	}
+	if (!HOST_WANTS_X2APIC || !(cpuid(1, 0).ecx & (1u << 21))) {
+		/* No x2APIC (QEMU's TCG CPUs): the xAPIC through its MMIO page,
+		 * enabled (11.4.3) at the address the firmware left. */
+		if (!(base & APIC_BASE_ENABLE))
+			wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE);
+	} else if (!(base & APIC_BASE_X2APIC)) {
 		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
+	}
 	/* Software-enable the APIC (SIVR bit 8, SDM 11.9) so it accepts the
 	 * hypervisor's kick IPIs, and accept every priority (TPR 0). */
-	wrmsr(MSR_X2APIC_SIVR, 0x100 | SPURIOUS_VECTOR);
-	wrmsr(MSR_X2APIC_TPR, 0);
+	lapic_init();
+	lapic_reg_write(VLAPIC_SVR, 0x100 | SPURIOUS_VECTOR);
+	lapic_reg_write(VLAPIC_TPR, 0);
 }
 
 void lapic_init(void)
@@ -51,17 +71,64 @@ void lapic_init(void)
 	xapic = hpa_to_ptr(base & APIC_BASE_ADDR_MASK);
 }
 
-static void send_ipi(u32 apic_id, u32 low)
+/*
+ * One way to the APIC's registers in either mode, by x2APIC index (the
+ * xAPIC MMIO offset >> 4, the x2APIC MSR - 0x800; SDM Vol. 3A Table 11-6):
+ * MSRs in x2APIC mode, 32-bit MMIO at the base otherwise (11.4.1: "all
+ * registers are 128-bit aligned ... accessed with 32-bit loads and
+ * stores"). The ICR is 64 bits in both: in xAPIC mode the high half goes
+ * first, as the write to the low half sends the IPI (11.6.1).
+ */
+static void lapic_ready(void)
 {
 	if (!xapic && !x2apic)
 		lapic_init();
+}
+
+bool lapic_x2apic_mode(void)
+{
+	lapic_ready();
+	return x2apic;
+}
+
+u64 lapic_reg_read(unsigned reg)
+{
+	lapic_ready();
+	if (x2apic)
+		return rdmsr(MSR_X2APIC_BASE + reg);
+	if (reg == XAPIC_ICR_LO / 16)
+		return (u64)xapic[XAPIC_ICR_HI / 4] << 32 | xapic[XAPIC_ICR_LO / 4];
+	return xapic[reg * 4];
+}
+
+void lapic_reg_write(unsigned reg, u64 value)
+{
+	lapic_ready();
+	if (x2apic) {
+		wrmsr(MSR_X2APIC_BASE + reg, value);
+		return;
+	}
+	if (reg == XAPIC_ICR_LO / 16)
+		xapic[XAPIC_ICR_HI / 4] = (u32)(value >> 32);
+	xapic[reg * 4] = (u32)value;
+}
+
+void lapic_eoi(void)
+{
+	lapic_reg_write(VLAPIC_EOI, 0);
+}
+
+static void send_ipi(u32 apic_id, u32 low)
+{
+	lapic_ready();
 	if (x2apic) {
 		/* One 64-bit write, destination in bits 63:32 (SDM 11.12.9). */
 		wrmsr(MSR_X2APIC_ICR, ((u64)apic_id << 32) | low);
 		return;
 	}
-	xapic[XAPIC_ICR_HI / 4] = apic_id << 24;
-	xapic[XAPIC_ICR_LO / 4] = low; /* the write to the low half sends it */
+	/* xAPIC: the destination in bits 63:56 (11.6.1). Several CPUs send
+	 * (kicks, guests' IPIs); each CPU has its own APIC, so no lock. */
+	lapic_reg_write(XAPIC_ICR_LO / 16, (u64)(apic_id << 24) << 32 | low);
 	for (int i = 0; i < ICR_SPIN_LIMIT && (xapic[XAPIC_ICR_LO / 4] & ICR_SEND_PENDING); i++)
 		cpu_relax();
 }
@@ -97,24 +164,22 @@ void lapic_send_sipi(u32 apic_id, u8 vector)
  */
 void lapic_reset_for_guest(void)
 {
-	if (!xapic && !x2apic)
-		lapic_init();
-	if (!x2apic)
-		return;
-	wrmsr(MSR_X2APIC_LVT_TIMER, LVT_MASK);
-	wrmsr(MSR_X2APIC_TIMER_ICR, 0);
+	lapic_reg_write(VLAPIC_LVT_TIMER, LVT_MASK);
+	lapic_reg_write(VLAPIC_TIMER_ICR, 0);
 	if (cpuid(1, 0).ecx & (1u << 24)) /* TSC-deadline mode exists */
 		wrmsr(MSR_IA32_TSC_DEADLINE, 0);
+	lapic_reg_write(VLAPIC_LVT_LINT0, LVT_MASK);
+	lapic_reg_write(VLAPIC_LVT_LINT1, LVT_MASK);
 	for (int n = 0; n < 256; n++) {
 		bool any = false;
 
 		for (u32 i = 0; i < 8; i++)
-			any |= rdmsr(MSR_X2APIC_ISR0 + i) != 0;
+			any |= lapic_reg_read(VLAPIC_ISR0 + i) != 0;
 		if (!any)
 			break;
-		wrmsr(MSR_X2APIC_EOI, 0);
+		lapic_eoi();
 	}
-	wrmsr(MSR_X2APIC_ESR, 0);
-	wrmsr(MSR_X2APIC_TPR, 0);
-	wrmsr(MSR_X2APIC_SIVR, 0x100 | SPURIOUS_VECTOR);
+	lapic_reg_write(VLAPIC_ESR, 0);
+	lapic_reg_write(VLAPIC_TPR, 0);
+	lapic_reg_write(VLAPIC_SVR, 0x100 | SPURIOUS_VECTOR);
 }

@@ -165,13 +165,22 @@ static int cmd_info(struct console *c, const struct cmd_args *a)
 		       cf->violations == VIOLATION_REPORT ? "report" : "stop",
 		       cf->on_crash == CRASH_RESTART ? "restart" : "stop",
 		       cf->autostart ? "yes" : "no");
+	/* Its layout (tessera/guest_layout.h): RAM with where it is in host
+	 * memory, then what is not mapped. */
 	console_printf(c, "  memory map (guest-physical -> host-physical):\n");
-	console_printf(c, "    0x%08x-0x%08x -> 0x%llx  RAM\n", 0, 0x9ffff,
-		       (unsigned long long)p->mem);
-	console_printf(c, "    0x%08x-0x%08x    (unmapped legacy hole)\n", 0xa0000, 0xfffff);
-	console_printf(c, "    0x%08x-0x%08llx -> 0x%llx  RAM\n", 0x100000,
-		       (unsigned long long)(p->mem_size - 1),
-		       (unsigned long long)(p->mem + 0x100000));
+	for (unsigned i = 0; i < p->layout.nregions; i++) {
+		const struct guest_region *r = &p->layout.region[i];
+		unsigned long long lo = r->gpa, hi = r->gpa + r->size - 1;
+
+		if (guest_region_is_ram(r->kind))
+			console_printf(c, "    0x%08llx-0x%08llx -> 0x%llx  %s: %s\n", lo, hi,
+				       (unsigned long long)(p->mem + r->gpa),
+				       guest_region_kind_name(r->kind), r->what);
+		else
+			console_printf(c, "    0x%08llx-0x%08llx    %s (%s): %s\n", lo, hi,
+				       guest_region_kind_name(r->kind),
+				       r->kind == GUEST_MMIO ? "emulated" : "not mapped", r->what);
+	}
 	console_printf(c, "  events since the start: %s\n", events);
 	console_printf(c, "  exit code %d\n", p->exit_code);
 	console_printf(c, "  last fault: %s\n", p->last_fault[0] ? p->last_fault : "none");

@@ -13,7 +13,8 @@ GUEST_LD ?= ld
 # Keep .DEFAULT_GOAL as the includer had it (restored at the end).
 guests_saved_goal := $(.DEFAULT_GOAL)
 
-GUESTS := hello isolation crash smp compute echo bench flood spin chatter portloop hold platform mb2info
+GUESTS := hello isolation crash smp compute echo bench flood spin chatter portloop hold platform mb2info \
+	apic_xapic apic_x2apic
 GUEST_ELFS := $(patsubst %,$(BUILD)/guests/%.elf,$(GUESTS))
 
 GUEST_SRC := tests/guests
@@ -46,6 +47,16 @@ $(GUEST_OUT)/%.c.o: $(GUEST_SRC)/%.c $(GUEST_HEADERS)
 $(GUEST_OUT)/%.S.o: $(GUEST_SRC)/%.S $(GUEST_HEADERS)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+# One source, two guests: the local APIC in xAPIC mode (MMIO page) and,
+# with -DUSE_X2APIC, switched to x2APIC mode (MSRs 0x800-0x8FF).
+$(GUEST_OUT)/apic_xapic.c.o: $(GUEST_SRC)/apic_guest.c $(GUEST_HEADERS)
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(GUEST_OUT)/apic_x2apic.c.o: $(GUEST_SRC)/apic_guest.c $(GUEST_HEADERS)
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -DUSE_X2APIC -c -o $@ $<
 
 define guest_rule
 $(GUEST_OUT)/$(1).elf: $(patsubst %,$(GUEST_OUT)/%.c.o,$(1) $(GUEST_EXTRA_$(1))) \

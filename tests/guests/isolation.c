@@ -184,8 +184,12 @@ void guest_main(u32 magic, u32 mbi)
 	static const u32 far[] = { 0x10000000, 0x40000000, 0x80000000, 0xC0000000 };
 	for (unsigned i = 0; i < sizeof(far) / sizeof(far[0]); i++)
 		probe_mem("", far[i], mem);
-	probe_mem(" (lapic)", 0xFEE00000, mem);
-	probe_mem(" (ioapic)", 0xFEC00000, mem);
+	/* The local APIC page (0xFEE00000) and the I/O APIC window
+	 * (0xFEC00000) are the partition's own devices now; what lies beside
+	 * them is not: no HPET, nothing past the APIC page or the window. */
+	probe_mem(" (past the ioapic window)", 0xFEC01000, mem);
+	probe_mem(" (hpet: none)", 0xFED00000, mem);
+	probe_mem(" (past the lapic page)", 0xFEE01000, mem);
 	probe_io();
 	probe_cpu();
 	probe_init(&gi);

@@ -83,12 +83,30 @@ CASES = {
         (r"platform: rtc 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\r?\n", None),
         (r"platform: nvram ok\r?\n", None),
         (r"platform: pit 65536 ticks = \d+ tsc cycles: tsc \d+ Hz, cpuid says \d+ Hz\r?\n", None),
+        # SeaBIOS's RSDP, found by the same legacy scan (ACPI 6.5 5.2.5.1).
+        (r"platform: rsdp at 0x[0-9a-f]+ rev \d, madt: 1 cpus, ioapic at 0xfec00000 gsi 0, "
+         r"checksums ok\r?\n", None),
         (r"PLATFORM-DONE\r?\n", None),
     ]),
     # QEMU's -kernel speaks Multiboot v1 only: the v1 header boots it.
     "mb2info": ([], [
         (r"mb2: booted by multiboot v1\r?\n", None),
         (r"MB2-DONE\r?\n", None),
+    ]),
+    # -icount: TCG's timers otherwise fire late and coalesce under load,
+    # and the guest's LAPIC-timer-against-PIT check (2 %) would fail.
+    "apic_xapic": (["-smp", "2", "-append", "cpus=2", "-icount", "shift=auto"], [
+        (r"apic: xapic build, partition \(none\), 2 cpus, apic ids 0,1 \(no hypervisor\)\r?\n", None),
+        (r"apic: ap ipi received, vector 0x40, on apic 1, \d+ tsc cycles after it was sent\r?\n",
+         None),
+        (r"apic: timer periodic 10 ticks, every ~\d+ tsc cycles", None),
+        (r"apic: lapic timer clock \d+ Hz by the pit, \d+ Hz by its periodic ticks: agree", None),
+        (r"APIC-DONE xapic ok\r?\n", None),
+    ]),
+    # QEMU 7.2's TCG has no x2APIC: the guest must say so and stop.
+    "apic_x2apic": (["-smp", "2", "-append", "cpus=2"], [
+        (r"apic: cpuid\.1:ecx\.x2apic = 0\r?\n", None),
+        (r"APIC-FAIL cpuid\.1:ecx\.x2apic is clear\r?\n", None),
     ]),
     "hold": (["-append", "ms=5"], [
         (r"hold: holding for 5 ms\r?\n", None),

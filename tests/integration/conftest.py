@@ -16,10 +16,13 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 import emu  # noqa: E402
 
-BUILD = os.path.join(ROOT, "build")
+# TESSERA_BUILD: another build folder (make BUILD=...), for a second
+# checkout or a helper's build beside the main one.
+BUILD = os.environ.get("TESSERA_BUILD", os.path.join(ROOT, "build"))
 IMAGE = os.path.join(BUILD, "image", "tessera.efi")
 FAULT_IMAGE = os.path.join(BUILD, "fault", "tessera.efi")
 HOOKS_IMAGE = os.path.join(BUILD, "hooks", "tessera.efi")
+XAPIC_IMAGE = os.path.join(BUILD, "xapic", "tessera.efi")
 
 # Seconds. Bochs needs ~30 s for OVMF alone; these are upper bounds that
 # only matter when something is broken.

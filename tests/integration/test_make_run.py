@@ -3,10 +3,10 @@ and a config of one's own next to its kernels, booted under Bochs."""
 import os
 import shutil
 
-from conftest import ROOT
+from conftest import BUILD
 from test_console import listing
 
-HELLO = os.path.join(ROOT, "build", "guests", "hello.elf")
+HELLO = os.path.join(BUILD, "guests", "hello.elf")
 
 
 def test_host_kernel_and_own_config(boot, tmp_path):

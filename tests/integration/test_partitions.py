@@ -33,7 +33,7 @@ def test_three_partitions_isolated_crash_contained(boot):
     assert [p for p in probes if p[1] != "denied"] == []
     assert re.search(r"\[isolation\] isolation: signature scan: 0 found", out)
     assert re.search(r"\[isolation\] isolation: \d+ probes, 0 allowed", out)
-    for addr in ("0x1000000", "0xa0000", "0xfee00000"):
+    for addr in ("0x1000000", "0xa0000", "0xfec01000", "0xfed00000", "0xfee01000"):
         assert f"partition isolation: memory violation: read at guest-physical {addr}" in out
     assert "partition isolation: denied I/O read of port 0x60" in out
     assert "partition isolation: denied rdmsr 0x480 (#GP)" in out

@@ -29,10 +29,25 @@ def test_rtc_and_pit(booted):
                  r"tsc (\d+) Hz, cpuid says (\d+) Hz")
     measured, claimed = int(m.group(2)), int(m.group(3))
     assert claimed > 0 and abs(measured - claimed) <= claimed // 200, (measured, claimed)
+    # A Multiboot v1 kernel finds its firmware tables as a legacy OS does:
+    # the RSDP's copy in the BIOS area (ACPI 6.5 5.2.5.1), then the XSDT
+    # and the MADT with its one CPU and the I/O APIC.
+    b.expect(r"\[platform\] platform: rsdp at 0xe0000 rev 2, madt: 1 cpus, "
+             r"ioapic at 0xfec00000 gsi 0, checksums ok")
     b.expect(r"\[platform\] PLATFORM-DONE")
-    # Its ports are its own devices now: nothing was denied.
-    assert not re.search(r"partition platform: (denied|no device)", b.output())
-    command(b, "info platform", r"events since the start: memory 0, port 0,")
+    # Its ports are its own devices now, and the BIOS area is its RAM:
+    # nothing was denied.
+    assert not re.search(r"partition platform: (denied|no device|memory violation)",
+                         b.output())
+    # Its layout (tessera/guest_layout.h), as `info` shows it: the BIOS area
+    # mapped, the VGA and ROM hole not, the devices emulated.
+    b.console.send("info platform\r")
+    b.expect_each([r"0x0009f000-0x0009ffff -> 0x[0-9a-f]+  RAM \(ACPI\): firmware tables",
+                   r"0x000a0000-0x000dffff    hole \(not mapped\): VGA, option ROMs",
+                   r"0x000e0000-0x000fffff -> 0x[0-9a-f]+  RAM \(BIOS\): BIOS area, RSDP copy",
+                   r"0x00100000-0x00ffffff -> 0x[0-9a-f]+  RAM: high memory",
+                   r"0xfec00000-0xfec00fff    MMIO \(emulated\): I/O APIC"])
+    b.expect(r"events since the start: memory 0, port 0,")
     # The console's log level: the answers, and a clear error.
     command(b, "log level", r"log level: normal \(what a format probes at boot is only counted\)")
     command(b, "log level loud", r"error: log level: 'loud' is not normal or verbose")

@@ -450,6 +450,19 @@ static void test_madt_qemu(void **state)
 	assert_int_equal(m.ncpus, 4);
 	assert_int_equal(m.dropped, 0);
 	assert_int_equal(m.nioapic, 1);
+	assert_int_equal(m.ioapic[0].id, 0);
+	assert_int_equal(m.ioapic[0].address, 0xfec00000u);
+	assert_int_equal(m.ioapic[0].gsi_base, 0);
+	/* QEMU's two overrides: the PIT's IRQ 0 on GSI 2, conforming; the
+	 * SCI, IRQ 9, level triggered and active high. */
+	assert_int_equal(m.niso, 2);
+	assert_int_equal(m.iso[0].bus, 0);
+	assert_int_equal(m.iso[0].source, 0);
+	assert_int_equal(m.iso[0].gsi, 2);
+	assert_int_equal(m.iso[0].flags, 0);
+	assert_int_equal(m.iso[1].source, 9);
+	assert_int_equal(m.iso[1].gsi, 9);
+	assert_int_equal(m.iso[1].flags, 0xd);
 	for (unsigned i = 0; i < 4; i++) {
 		assert_int_equal(m.cpus[i].apic_id, i);
 		assert_int_equal(m.cpus[i].acpi_uid, i);
@@ -624,6 +637,43 @@ static void test_madt_too_many_cpus(void **state)
 	assert_true(diag_has(&d, "6 CPU entries"));
 }
 
+/* More I/O APICs and overrides than madt_info keeps: all counted, the
+ * first ones kept in table order; a short override is refused. */
+static void test_madt_many_ioapics_and_overrides(void **state)
+{
+	struct madt_builder b;
+	struct madt_info m;
+	struct diag d;
+	u8 short_iso[8] = { 2, 8, 0, 4, 4, 0, 0, 0 };
+
+	(void)state;
+	mb_init(&b, 0xfee00000, 1);
+	mb_lapic(&b, 0, 0, 1);
+	for (unsigned i = 0; i < MADT_MAX_IOAPICS + 2; i++)
+		mb_ioapic(&b, (u8)(i + 1), 0xfec00000u + 0x1000u * i, 24 * i);
+	for (unsigned i = 0; i < MADT_MAX_ISOS + 3; i++)
+		mb_iso(&b, (u8)i, 30 + i, (u16)i);
+	assert_true(madt_parse(mb_finish(&b), &m, NULL));
+	assert_int_equal(m.nioapic, MADT_MAX_IOAPICS + 2);
+	assert_int_equal(m.niso, MADT_MAX_ISOS + 3);
+	for (unsigned i = 0; i < MADT_MAX_IOAPICS; i++) {
+		assert_int_equal(m.ioapic[i].id, i + 1);
+		assert_int_equal(m.ioapic[i].address, 0xfec00000u + 0x1000u * i);
+		assert_int_equal(m.ioapic[i].gsi_base, 24 * i);
+	}
+	for (unsigned i = 0; i < MADT_MAX_ISOS; i++) {
+		assert_int_equal(m.iso[i].source, i);
+		assert_int_equal(m.iso[i].gsi, 30 + i);
+		assert_int_equal(m.iso[i].flags, i);
+	}
+
+	mb_init(&b, 0xfee00000, 1);
+	mb_raw(&b, short_iso, sizeof(short_iso));
+	diag_init(&d);
+	assert_false(madt_parse(mb_finish(&b), &m, &d));
+	assert_true(diag_has(&d, "is 8 bytes, needs 10"));
+}
+
 static void test_madt_empty(void **state)
 {
 	struct madt_builder b;
@@ -663,6 +713,7 @@ int main(void)
 		T(test_madt_unknown_entry_skipped),
 		T(test_madt_bad_checksum_and_short),
 		T(test_madt_too_many_cpus),
+		T(test_madt_many_ioapics_and_overrides),
 		T(test_madt_empty),
 	};
 

@@ -8,6 +8,8 @@
  * Fields are checked at their ACPI 6.5 offsets, not through the builder's
  * structures, so a wrong structure layout fails here. ACPI_BUILD_DUMP=<dir>
  * also writes the 2-CPU tables to <dir>/{dsdt,facp,apic}.aml for `iasl -d`.
+ * The MADT's I/O APIC and interrupt source overrides are checked against
+ * the interrupt router's table (irq_isa_gsi, hv/irq_route.c).
  */
 #define _GNU_SOURCE /* MAP_32BIT */
 #include "unit.h"
@@ -17,6 +19,7 @@
 #include <tessera/acpi.h>
 #include <tessera/acpi_build.h>
 #include <tessera/diag.h>
+#include <tessera/irq.h>
 
 #define PAGE 4096u
 
@@ -30,17 +33,23 @@ _Static_assert(GUEST_ACPI_PM1A_EVT_PORT == 0x600 && GUEST_ACPI_PM1_EVT_LEN == 4 
 
 /* Sizes for 1, 2 and 64 CPUs with local APIC entries, with the RSDT (the
  * buffer below 4 GiB) and without: RSDP 36 @0, XSDT 52 @40, FADT 276 @96,
- * FACS 64 @384 (64-aligned), DSDT 102 @448, MADT 44 + 8/CPU @552, RSDT 44
+ * FACS 64 @384 (64-aligned), DSDT 102 @448, MADT @552: 44 + 8/CPU, then
+ * the I/O APIC (12) and two interrupt source overrides (2 x 10); RSDT 44
  * after the MADT (8-aligned). */
 #define OFF_XSDT 40
 #define OFF_FADT 96
 #define OFF_FACS 384
 #define OFF_DSDT 448
 #define OFF_MADT 552
-#define SIZE_1CPU 652
-#define SIZE_2CPU 660
-#define SIZE_64CPU 1156
-#define SIZE_1CPU_NO_RSDT 604
+#define MADT_IRQ_LEN (12 + 2 * 10)
+#define SIZE_1CPU 684
+#define SIZE_2CPU 692
+#define SIZE_64CPU 1188
+#define SIZE_1CPU_NO_RSDT 636
+
+/* A Linux partition's: an 8259 pair too, and the I/O APIC ID of these tests. */
+#define IOAPIC_ID 2
+static const struct acpi_build_irq IRQ = { .ioapic_id = IOAPIC_ID, .pcat_compat = true };
 
 /* ------------------------------------------------------------ helpers */
 
@@ -71,7 +80,8 @@ static u8 *build(const struct acpi_build_cpu *cpus, unsigned n, size_t want_size
 	u8 *buf = guarded(PAGE, 0xa5);
 	gpa_t rsdp = 1;
 
-	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, cpus, n, &rsdp), want_size);
+	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, cpus, n, &IRQ, &rsdp),
+			 want_size);
 	assert_int_equal(rsdp, ptr_to_hpa(buf));
 	/* The rest of the buffer is zeroed, not left as it was. */
 	for (size_t i = want_size; i < PAGE; i++)
@@ -234,6 +244,39 @@ static void test_dsdt_s5(void **state)
 	assert_memory_equal(dsdt + 36, aml, sizeof(aml));
 }
 
+/* The MADT's I/O APIC and overrides, read back by the parser: the
+ * I/O APIC at 0xfec00000 with GSI base 0, IRQ 0 -> GSI 2 (flags 0,
+ * conforming to ISA) and the SCI, IRQ 9 -> GSI 9, level triggered and
+ * active high (0x000d). Every ISA IRQ but the cascade then signals the
+ * GSI the router drives for it (irq_isa_gsi): the override's, or its own
+ * number (5.2.12.5: identity unless overridden). */
+static void check_madt_irq(const struct madt_info *m, u8 ioapic_id)
+{
+	assert_int_equal(m->nioapic, 1);
+	assert_int_equal(m->ioapic[0].id, ioapic_id);
+	assert_int_equal(m->ioapic[0].address, 0xfec00000u);
+	assert_int_equal(m->ioapic[0].gsi_base, 0);
+	assert_int_equal(m->niso, 2);
+	assert_int_equal(m->iso[0].bus, 0);
+	assert_int_equal(m->iso[0].source, 0);
+	assert_int_equal(m->iso[0].gsi, 2);
+	assert_int_equal(m->iso[0].flags, 0);
+	assert_int_equal(m->iso[1].bus, 0);
+	assert_int_equal(m->iso[1].source, GUEST_ACPI_SCI_IRQ);
+	assert_int_equal(m->iso[1].gsi, 9);
+	assert_int_equal(m->iso[1].flags, 0x000d);
+	for (unsigned irq = 0; irq < 16; irq++) {
+		u32 gsi = irq;
+
+		if (irq == 2)
+			continue; /* the cascade: no device, no GSI */
+		for (unsigned i = 0; i < m->niso; i++)
+			if (m->iso[i].source == irq)
+				gsi = m->iso[i].gsi;
+		assert_int_equal(gsi, irq_isa_gsi(irq));
+	}
+}
+
 /* madt_parse() the MADT the parser finds and compare with cpus[]. */
 static void check_madt(const u8 *buf, const struct acpi_build_cpu *cpus, unsigned n, u32 len)
 {
@@ -249,7 +292,7 @@ static void check_madt(const u8 *buf, const struct acpi_build_cpu *cpus, unsigne
 	assert_int_equal(m.lapic_addr, 0xfee00000u);
 	assert_int_equal(m.lapic_addr64, 0xfee00000u);
 	assert_int_equal(m.flags, 1); /* PCAT_COMPAT: the 8259 pair */
-	assert_int_equal(m.nioapic, 0);
+	check_madt_irq(&m, IOAPIC_ID);
 	assert_int_equal(m.dropped, 0);
 	assert_int_equal(m.ncpus, n);
 	for (unsigned i = 0; i < n; i++) {
@@ -288,8 +331,8 @@ static void test_madt_1_and_2_cpus(void **state)
 	const u8 *e = b2 + OFF_MADT + 44;
 
 	(void)state;
-	check_madt(b1, one, 1, 52);
-	check_madt(b2, two, 2, 60);
+	check_madt(b1, one, 1, 52 + MADT_IRQ_LEN);
+	check_madt(b2, two, 2, 60 + MADT_IRQ_LEN);
 	/* 5.2.12.2 entries: type 0, length 8, UID, APIC ID, flags Enabled. */
 	assert_int_equal(e[0], 0);
 	assert_int_equal(e[1], 8);
@@ -305,11 +348,11 @@ static void test_madt_x2apic(void **state)
 {
 	/* 254 fits a Local APIC entry; 255 and 300 need x2APIC (5.2.12.12). */
 	const struct acpi_build_cpu cpus[] = { { 0 }, { 300 }, { 254 }, { 255 } };
-	u8 *buf = build(cpus, 4, 692); /* MADT 92 bytes, RSDT at 648 */
+	u8 *buf = build(cpus, 4, 724); /* MADT 124 bytes, RSDT at 680 */
 	const u8 *e = buf + OFF_MADT + 44;
 
 	(void)state;
-	check_madt(buf, cpus, 4, 44 + 8 + 16 + 8 + 16);
+	check_madt(buf, cpus, 4, 44 + 8 + 16 + 8 + 16 + MADT_IRQ_LEN);
 	for (unsigned i = 0; i < 4; i++) {
 		assert_int_equal(e[0], i % 2 ? 9 : 0);
 		assert_int_equal(e[1], i % 2 ? 16 : 8);
@@ -334,13 +377,62 @@ static void test_madt_64_cpus(void **state)
 	for (unsigned i = 0; i < 64; i++)
 		cpus[i].apic_id = 2 * i + 1;
 	buf = build(cpus, 64, SIZE_64CPU);
-	check_madt(buf, cpus, 64, 44 + 64 * 8);
+	check_madt(buf, cpus, 64, 44 + 64 * 8 + MADT_IRQ_LEN);
 
 	for (unsigned i = 0; i < 64; i++)
 		cpus[i].apic_id = 0x1000 + i;
-	buf = build(cpus, 64, 1668); /* MADT 1068 bytes, RSDT at 1624 */
-	check_madt(buf, cpus, 64, 44 + 64 * 16);
-	assert_true(1668 <= GUEST_ACPI_TABLES_SIZE);
+	buf = build(cpus, 64, 1700); /* MADT 1100 bytes, RSDT at 1656 */
+	check_madt(buf, cpus, 64, 44 + 64 * 16 + MADT_IRQ_LEN);
+	assert_true(1700 <= GUEST_ACPI_TABLES_SIZE);
+}
+
+/*
+ * The I/O APIC and override structures at their ACPI 6.5 offsets, after
+ * the CPUs: 5.2.12.3 type 1, length 12, I/O APIC ID, reserved 0, address
+ * u32, GSI base u32; 5.2.12.5 type 2, length 10, bus 0 (ISA), source IRQ,
+ * GSI u32, MPS INTI flags u16.
+ */
+static void test_madt_ioapic_overrides(void **state)
+{
+	const struct acpi_build_cpu cpus[] = { { 0 }, { 1 } };
+	u8 *buf = build(cpus, 2, SIZE_2CPU);
+	const u8 *io = buf + OFF_MADT + 44 + 2 * 8;
+	const u8 *iso = io + 12;
+	static const u8 want_io[12] = { 1, 12, IOAPIC_ID, 0, 0x00, 0x00, 0xc0, 0xfe, 0, 0, 0, 0 };
+	static const u8 want_iso[20] = { 2, 10, 0, 0, 2, 0, 0, 0, 0x00, 0x00,
+					 2, 10, 0, 9, 9, 0, 0, 0, 0x0d, 0x00 };
+
+	(void)state;
+	assert_memory_equal(io, want_io, sizeof(want_io));
+	assert_memory_equal(iso, want_iso, sizeof(want_iso));
+	/* They end the table. */
+	assert_int_equal(rd32(buf + OFF_MADT + 4), iso + sizeof(want_iso) - (buf + OFF_MADT));
+}
+
+/*
+ * A Multiboot partition has no 8259 pair: PCAT_COMPAT clear, the rest the
+ * same. The I/O APIC ID is the caller's, whatever it is.
+ */
+static void test_madt_no_pic(void **state)
+{
+	const struct acpi_build_cpu cpus[] = { { 1 }, { 2 } };
+	const struct acpi_build_irq irq = { .ioapic_id = 0, .pcat_compat = false };
+	u8 *buf = guarded(PAGE, 0xa5);
+	static struct madt_info m;
+	const u8 *madt;
+	gpa_t rsdp;
+
+	(void)state;
+	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, cpus, 2, &irq, &rsdp),
+			 SIZE_2CPU);
+	madt = find(buf, "APIC");
+	assert_non_null(madt);
+	assert_header(madt, "APIC", 60 + MADT_IRQ_LEN, 5);
+	assert_int_equal(rd32(madt + 40), 0); /* Flags: no PCAT_COMPAT */
+	assert_true(madt_parse((const struct acpi_sdt_header *)madt, &m, NULL));
+	assert_int_equal(m.flags, 0);
+	assert_int_equal(m.ncpus, 2);
+	check_madt_irq(&m, 0);
 }
 
 /* Too small by one byte, or much more: 0, nothing written (not even
@@ -359,7 +451,7 @@ static void test_bufsize_too_small(void **state)
 		gpa_t rsdp = 1;
 
 		assert_int_equal(
-			acpi_build_tables(buf, GUEST_ACPI_TABLES_GPA, n, cpus, 2, &rsdp), 0);
+			acpi_build_tables(buf, GUEST_ACPI_TABLES_GPA, n, cpus, 2, &IRQ, &rsdp), 0);
 		assert_int_equal(rsdp, 0);
 		for (size_t i = 0; i < n; i++)
 			assert_int_equal(buf[i], 0xa5);
@@ -369,10 +461,11 @@ static void test_bufsize_too_small(void **state)
 		gpa_t rsdp = 0;
 
 		assert_int_equal(
-			acpi_build_tables(buf, GUEST_ACPI_TABLES_GPA, SIZE_2CPU, cpus, 2, &rsdp),
+			acpi_build_tables(buf, GUEST_ACPI_TABLES_GPA, SIZE_2CPU, cpus, 2, &IRQ,
+					  &rsdp),
 			SIZE_2CPU);
 		assert_int_equal(rsdp, GUEST_ACPI_TABLES_GPA);
-		assert_header(buf + OFF_MADT, "APIC", 60, 5);
+		assert_header(buf + OFF_MADT, "APIC", 60 + MADT_IRQ_LEN, 5);
 		assert_header(buf + SIZE_2CPU - 44, "RSDT", 44, 1);
 	}
 }
@@ -384,18 +477,23 @@ static void test_bad_arguments(void **state)
 	gpa_t rsdp = 1;
 
 	(void)state;
-	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, cpus, 0, &rsdp), 0);
+	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, cpus, 0, &IRQ, &rsdp), 0);
 	assert_int_equal(rsdp, 0);
-	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, cpus, 65, &rsdp), 0);
-	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, NULL, 1, &rsdp), 0);
+	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, cpus, 65, &IRQ, &rsdp), 0);
+	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, NULL, 1, &IRQ, &rsdp), 0);
 	/* Tables that would wrap the guest address space. */
-	assert_int_equal(acpi_build_tables(buf, ~0ull - 127, PAGE, cpus, 1, &rsdp), 0);
+	assert_int_equal(acpi_build_tables(buf, ~0ull - 127, PAGE, cpus, 1, &IRQ, &rsdp), 0);
 	/* A guest address the FACS could not be 64-byte aligned at. */
-	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf) + 16, PAGE, cpus, 1, &rsdp), 0);
+	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf) + 16, PAGE, cpus, 1, &IRQ, &rsdp),
+			 0);
 	assert_int_equal(rsdp, 0);
 	assert_int_equal(buf[0], 0xa5);
+	/* No interrupt controllers given. */
+	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, cpus, 1, NULL, &rsdp), 0);
+	assert_int_equal(buf[0], 0xa5);
 	/* A NULL rsdp_gpa is allowed. */
-	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, cpus, 1, NULL), SIZE_1CPU);
+	assert_int_equal(acpi_build_tables(buf, ptr_to_hpa(buf), PAGE, cpus, 1, &IRQ, NULL),
+			 SIZE_1CPU);
 }
 
 /* Guest addresses: the real placement (every address 0x9f000-based);
@@ -408,7 +506,7 @@ static void test_guest_addresses(void **state)
 	gpa_t g = GUEST_ACPI_TABLES_GPA, rsdp;
 
 	(void)state;
-	assert_int_equal(acpi_build_tables(buf, g, PAGE, cpus, 1, &rsdp), SIZE_1CPU);
+	assert_int_equal(acpi_build_tables(buf, g, PAGE, cpus, 1, &IRQ, &rsdp), SIZE_1CPU);
 	assert_int_equal(rsdp, g);
 	assert_int_equal(rd64(buf + 24), g + OFF_XSDT);
 	assert_int_equal(rd32(buf + 16), g + SIZE_1CPU - 44);
@@ -422,17 +520,17 @@ static void test_guest_addresses(void **state)
 	assert_int_equal(rd64(buf + OFF_FADT + 140), g + OFF_DSDT);
 
 	g = (0x100000000ull - SIZE_1CPU) & ~63ull;
-	assert_int_equal(acpi_build_tables(buf, g, PAGE, cpus, 1, &rsdp), SIZE_1CPU);
+	assert_int_equal(acpi_build_tables(buf, g, PAGE, cpus, 1, &IRQ, &rsdp), SIZE_1CPU);
 	assert_int_equal(rd32(buf + 16), g + SIZE_1CPU - 44);
 
 	g += 64;
-	assert_int_equal(acpi_build_tables(buf, g, PAGE, cpus, 1, &rsdp), SIZE_1CPU_NO_RSDT);
+	assert_int_equal(acpi_build_tables(buf, g, PAGE, cpus, 1, &IRQ, &rsdp), SIZE_1CPU_NO_RSDT);
 	assert_int_equal(rsdp, g);
 	assert_int_equal(rd32(buf + 16), 0); /* RsdtAddress */
 	assert_int_equal(rd32(buf + OFF_FADT + 40), g + OFF_DSDT); /* still below 4 GiB */
 
 	g = 0x100000000ull;
-	assert_int_equal(acpi_build_tables(buf, g, PAGE, cpus, 1, &rsdp), SIZE_1CPU_NO_RSDT);
+	assert_int_equal(acpi_build_tables(buf, g, PAGE, cpus, 1, &IRQ, &rsdp), SIZE_1CPU_NO_RSDT);
 	assert_int_equal(rd32(buf + 16), 0);
 	assert_int_equal(rd64(buf + 24), g + OFF_XSDT);
 	assert_int_equal(rd64(buf + OFF_XSDT + 36), g + OFF_FADT);
@@ -456,6 +554,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_madt_1_and_2_cpus, low_guarded_free_all),
 		cmocka_unit_test_teardown(test_madt_64_cpus, low_guarded_free_all),
 		cmocka_unit_test_teardown(test_madt_x2apic, low_guarded_free_all),
+		cmocka_unit_test_teardown(test_madt_ioapic_overrides, low_guarded_free_all),
+		cmocka_unit_test_teardown(test_madt_no_pic, low_guarded_free_all),
 		cmocka_unit_test_teardown(test_bufsize_too_small, low_guarded_free_all),
 		cmocka_unit_test_teardown(test_bad_arguments, low_guarded_free_all),
 		cmocka_unit_test_teardown(test_guest_addresses, low_guarded_free_all),

@@ -106,6 +106,7 @@ static void test_every_key(void **state)
 		     "autostart = no\n"
 		     "on_crash = restart\n"
 		     "violations = report\n"
+		     "apic = x2apic\n"
 		     "[partition Linux_2]\n"
 		     "cpus = 6\n"
 		     "memory = 1G\n"
@@ -136,10 +137,12 @@ static void test_every_key(void **state)
 	assert_false(w->autostart);
 	assert_int_equal(w->on_crash, CRASH_RESTART);
 	assert_int_equal(w->violations, VIOLATION_REPORT);
+	assert_int_equal(w->apic, APIC_START_X2APIC);
+	assert_int_equal(l->apic, APIC_START_XAPIC); /* the default: a PC after reset */
 
 	assert_true(l->valid);
 	assert_string_equal(l->name, "Linux_2");
-	assert_int_equal(l->line, 18);
+	assert_int_equal(l->line, 19);
 	assert_int_equal(l->cpus, 1 << 6);
 	assert_int_equal(l->memory, 1024ull * 1024 * 1024);
 	assert_int_equal(l->format, FORMAT_LINUX);
@@ -416,10 +419,12 @@ static void test_partition_key_errors(void **state)
 			  "memory = 64M\n",
 			  "t.cfg:12: unknown key 'memroy' in [partition web] (expected one of: "
 			  "cpus, memory, kernel, format, cmdline, modules, initrd, autostart, "
-			  "on_crash, violations)");
+			  "on_crash, violations, apic)");
 	expect_part_error(PART_A "serial = com1\n",
 			  "t.cfg:5: 'serial' is a [hypervisor] setting; it does not belong in "
 			  "[partition a]");
+	expect_part_error(PART_A "apic = x3apic\n",
+			  "t.cfg:5: [partition a]: apic 'x3apic' is unknown (use xapic or x2apic)");
 	expect_part_error(PART_A "on_crash\n", "t.cfg:5: expected 'key = value', found 'on_crash'");
 	expect_part_error(PART_A "=1\n", "t.cfg:5: missing key before '='");
 	expect_part_error(PART_A "format = # empty\n",

@@ -183,24 +183,29 @@ static void check_info(const struct guest *g, const struct mb_boot *b, const cha
 
 	assert_int_equal(b->mbi, MB_INFO_BASE);
 	assert_int_equal(rd32(mbi + 0), MBI_FLAGS_WANT);
-	assert_int_equal(rd32(mbi + 4), 640);
+	/* Lower memory ends where the firmware tables' page begins. */
+	assert_int_equal(rd32(mbi + 4), 0x9f000 / 1024);
 	assert_int_equal(rd32(mbi + 8), (g->size - 0x100000) / 1024);
 	assert_string_equal(gstr(g, rd32(mbi + 16)), cmdline);
 	assert_int_equal(rd32(mbi + 20), nmods);
 	assert_string_equal(gstr(g, rd32(mbi + 64)), "Tessera");
 
-	/* Memory map: 3 entries of {size 20, base, length, type}. */
+	/* Memory map: 4 entries of {size 20, base, length, type}. The
+	 * firmware tables' page is ACPI memory (type 3), the legacy hole and
+	 * the BIOS area with the RSDP's copy are reserved: the kernel may
+	 * use neither. */
 	mmap_len = rd32(mbi + 44);
 	mmap_addr = rd32(mbi + 48);
-	assert_int_equal(mmap_len, 3 * 24);
+	assert_int_equal(mmap_len, 4 * 24);
 	assert_true(mmap_addr >= MB_INFO_BASE && mmap_addr + mmap_len <= MB_INFO_END);
 	{
 		const u8 *m = g->gm + mmap_addr;
-		const u64 want[3][3] = { { 0, 0xa0000, 1 },
+		const u64 want[4][3] = { { 0, 0x9f000, 1 },
+					 { 0x9f000, 0x1000, 3 },
 					 { 0xa0000, 0x60000, 2 },
 					 { 0x100000, g->size - 0x100000, 1 } };
 
-		for (int i = 0; i < 3; i++, m += 24) {
+		for (int i = 0; i < 4; i++, m += 24) {
 			assert_int_equal(rd32(m), 20);
 			assert_int_equal(rd64(m + 4), want[i][0]);
 			assert_int_equal(rd64(m + 12), want[i][1]);
@@ -697,7 +702,7 @@ static void test_module_and_info_errors(void **state)
 	struct k32 k = k32_make(0);
 	static u8 big[3 * MiB];
 	struct mb_module_src mods[9];
-	size_t fit = 0x7000 - 120 - 72 - 8 - 1; /* info, mmap, "Tessera", NUL */
+	size_t fit = 0x7000 - 120 - 96 - 8 - 1; /* info, mmap, "Tessera", NUL */
 	char *line = unit_alloc(0x8000);
 	struct mb_boot b;
 	char err[256];
@@ -738,7 +743,7 @@ static void test_module_and_info_errors(void **state)
 	memset(line, 'c', 0x8000 - 1);
 	expect_fail(&g, k.f, K32_SIZE, line, NULL, 0,
 		    "command line and module strings do not fit in the multiboot info area "
-		    "(28874 bytes needed, 28672 available)");
+		    "(28898 bytes needed, 28672 available)");
 }
 
 static void test_small_memory_and_err_buffers(void **state)
@@ -746,7 +751,7 @@ static void test_small_memory_and_err_buffers(void **state)
 	struct guest g = guest_new(1 * MiB);
 	struct guest g2 = guest_new(MiB + 4096);
 	struct k32 k = k32_make(0);
-	char err[16];
+	char err[16], wide[128];
 
 	(void)state;
 	expect_fail(&g, k.f, K32_SIZE, "", NULL, 0,
@@ -761,6 +766,15 @@ static void test_small_memory_and_err_buffers(void **state)
 	/* No buffer at all. */
 	assert_false(multiboot_load(g.gm, g.size, k.f, K32_SIZE, "", NULL, 0, NULL, NULL, 0));
 	assert_false(multiboot_load(g.gm, g.size, k.f, K32_SIZE, "", NULL, 0, NULL, err, 0));
+	/* Memory that would reach the devices has no layout (so no memory
+	 * map): refused before a byte is written, which the 1 MiB buffer
+	 * behind this 4 GiB claim would show (canaries, ASan). */
+	memset(g.gm, GUEST_FILL, g.size);
+	assert_false(multiboot_load(g.gm, 4 * GiB, k.f, K32_SIZE, "", NULL, 0, NULL, wide,
+				    sizeof(wide)));
+	assert_string_equal(wide, "4 GiB of memory would reach the I/O APIC at 0xfec00000: at "
+				  "most 4076 MiB");
+	assert_true(all_bytes(g.gm, g.size, GUEST_FILL));
 	check_canaries(&g);
 	check_canaries(&g2);
 }

@@ -13,13 +13,19 @@
  * calls of hv/ (vcpu_io, vcpu_hypercall, partition_fail, ...).
  */
 #include <tessera/arch.h>
+#include <tessera/guest_walk.h>
 #include <tessera/log.h>
 #include <tessera/partition.h>
 #include <tessera/pcpu.h>
+#include <tessera/platform.h>
 #include <tessera/spinlock.h>
 #include <tessera/string.h>
+#include <tessera/timers.h>
+#include <arch/apic_access.h>
 #include <arch/cpu.h>
+#include <arch/insn_decode.h>
 #include <arch/lapic.h>
+#include <arch/mmio_emul.h>
 #include <arch/msr.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
@@ -221,21 +227,6 @@ static enum exit_action fail(struct vcpu *v, u32 reason, const char *what)
  * VM entry (26.6) when the guest can take it, else held here with
  * interrupt-window exiting on (25.6.2) until it can.
  */
-static void irq_set_pending(struct vmx_vcpu *vv, u8 vector)
-{
-	vv->pending_irq[vector / 64] |= 1ull << (vector % 64);
-}
-
-/* The highest pending vector (the APIC's priority order, SDM Vol. 3A
- * 11.8.3), or -1. */
-static int irq_highest_pending(const struct vmx_vcpu *vv)
-{
-	for (int w = 3; w >= 0; w--)
-		if (vv->pending_irq[w])
-			return w * 64 + 63 - __builtin_clzll(vv->pending_irq[w]);
-	return -1;
-}
-
 #define RFLAGS_IF (1ull << 9)
 
 /* Before each VM entry. An event already set up for injection (an
@@ -256,24 +247,20 @@ static void set_window_exiting(struct vmx_vcpu *vv, bool on)
 
 static void irq_inject_pending(struct vcpu *v, struct vmx_vcpu *vv)
 {
-	int vector = irq_highest_pending(vv);
-	bool can;
+	int vector;
 
-	if (vector < 0 && !vcpu_virq_waiting(v)) {
+	if (!vcpu_irq_waiting(v)) {
 		set_window_exiting(vv, false); /* nothing for the guest: no VMCS reads */
 		return;
 	}
-	can = (vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) &&
-		   !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & BLOCKING_STI_MOVSS) &&
-		   !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) && !vv->ntemp;
-
-	if (can) {
-		if (vector >= 0)
-			vv->pending_irq[vector / 64] &= ~(1ull << (vector % 64));
-		else
-			vector = vcpu_virq_ack(v);
-	}
-	if (can && vector >= 0) {
+	/* Can the guest take an external interrupt at this entry (SDM Vol. 3C
+	 * 26.3.1.5, 26.6.1)? Not with RFLAGS.IF clear, in an STI or MOV SS
+	 * shadow, while an event is already set up for injection, or while an
+	 * instruction is being stepped over a violation. */
+	if ((vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) &&
+	    !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & BLOCKING_STI_MOVSS) &&
+	    !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) && !vv->ntemp &&
+	    (vector = vcpu_irq_next(v)) >= 0) {
 		/* The guest is never left in the HLT activity state (every HLT
 		 * exits, handle_hlt), so this entry delivers it at once. */
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD,
@@ -281,7 +268,7 @@ static void irq_inject_pending(struct vcpu *v, struct vmx_vcpu *vv)
 	}
 	/* Still one waiting: exit as soon as the guest can take it (or when
 	 * it halts, handle_hlt). */
-	set_window_exiting(vv, irq_highest_pending(vv) >= 0 || vcpu_virq_waiting(v));
+	set_window_exiting(vv, vcpu_irq_waiting(v));
 }
 
 /* An exit that interrupted the delivery of an event through the guest's
@@ -305,10 +292,10 @@ static enum exit_action handle_external_interrupt(struct vcpu *v)
 
 	if (vector == KICK_VECTOR) {
 		/* Ours: end it; the run loop then looks at the requests. */
-		wrmsr(MSR_X2APIC_EOI, 0);
+		lapic_eoi();
 		return EXIT_RESUME;
 	}
-	irq_set_pending(&vmx_vcpus[v->pcpu], vector); /* the guest ends it with its EOI */
+	irq_queue_add(&v->irqs, vector); /* the guest ends it with its EOI */
 	return EXIT_RESUME;
 }
 
@@ -384,6 +371,15 @@ static enum exit_action handle_cpuid(struct vcpu *v)
 		r.ecx &= ~(CPUID1_ECX_VMX | (1u << 3) /* MONITOR */ | CPUID1_ECX_POWER);
 		r.ecx |= CPUID1_ECX_HYPERVISOR;
 		r.edx &= ~CPUID1_EDX_POWER;
+		/* EDX[9] APIC: clear while the guest has its APIC globally
+		 * disabled in IA32_APIC_BASE (SDM Vol. 3A 11.4.3). ECX[24]
+		 * TSC-deadline is the hardware's, and so is ECX[21] x2APIC where
+		 * the hypervisor runs the hardware in x2APIC mode: the guest's
+		 * APIC is the hardware one. */
+		if (vlapic_mode(&v->lapic) == VLAPIC_DISABLED)
+			r.edx &= ~CPUID1_EDX_APIC;
+		if (!apic_cpu_has_x2apic())
+			r.ecx &= ~CPUID1_ECX_X2APIC;
 		/* OSXSAVE reports CR4.OSXSAVE: the guest's, not the hypervisor's
 		 * (user code runs XGETBV only when it is set). */
 		r.ecx &= ~CPUID1_ECX_OSXSAVE;
@@ -449,43 +445,47 @@ static enum exit_action handle_cpuid(struct vcpu *v)
  * acknowledged (handle_external_interrupt). */
 void vmx_guest_irq_taken(u8 vector)
 {
-	irq_set_pending(&vmx_vcpus[arch_this_cpu()->index], vector);
+	struct vcpu *v = vcpu_of_pcpu(arch_this_cpu()->index);
+
+	if (v)
+		irq_queue_add(&v->irqs, vector);
 }
 
 /*
  * HLT (always exits, 25.6.2). The CPU then waits here, where a stop, a
  * pause (`regs`) and a console sharing this CPU still reach it.
  *
- * A Linux guest with interrupts enabled is idle: if an interrupt already
- * waits for it, it does not halt at all (the entry injects it); else the
- * wait has interrupts enabled, so its next interrupt is taken through the
+ * A guest with interrupts enabled is idle: if an interrupt already waits
+ * for it, it does not halt at all (the entry injects it); else the wait
+ * has interrupts enabled, so its next interrupt (its APIC timer, an IPI
+ * from its other vCPUs, one its I/O APIC routes) is taken through the
  * hypervisor's IDT (irq_dispatch queues it) instead of by a second VM
- * exit: an idle wake-up costs this one exit. A CPU the console shares does
- * not halt there: it keeps doing the console's steps and only opens a
- * window for interrupts between them.
+ * exit: an idle wake-up costs this one exit. A CPU the console shares
+ * does not halt there: it keeps doing the console's steps and only opens
+ * a window for interrupts between them.
  *
- * Any other halt lasts until the partition is stopped or restarted: Linux
- * with interrupts disabled (on the CPUs it stops for reboot or power off;
+ * A halt with interrupts disabled lasts until the partition is stopped or
+ * restarted (Linux halts so on the CPUs it stops for reboot or power off;
  * left in guest mode, a CPU halted with RFLAGS.IF = 0 does not reliably
- * leave it for an external interrupt on every implementation), and a
- * Multiboot guest, which gets no interrupts it asked for.
+ * leave it for an external interrupt on every implementation).
  */
 static enum exit_action handle_hlt(struct vcpu *v)
 {
-	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
-	bool idle = v->part->cfg->format == FORMAT_LINUX &&
-		    (vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF);
+	bool idle = vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF, timer;
 
 	skip_instruction();
 	for (;;) {
-		if (idle && (irq_highest_pending(vv) >= 0 || vcpu_virq_waiting(v)))
+		if (idle && vcpu_irq_waiting(v))
 			return EXIT_RESUME;
 		if (vcpu_check_requests(v))
 			return EXIT_STOP;
 		vcpu_host_work(v);
+		/* A timer device's interrupt is due at some point: poll for it
+		 * (raising it sends this CPU the vector, taken in the window). */
+		timer = vcpu_timer_deadline(v) != 0;
 		if (!idle)
 			cpu_relax();
-		else if (v->shares_console)
+		else if (v->shares_console || timer)
 			cpu_irq_window();
 		else
 			cpu_wait_for_irq();
@@ -538,8 +538,11 @@ static enum exit_action handle_rdmsr(struct vcpu *v)
 	u32 msr = (u32)v->regs.rcx;
 	u64 value;
 
-	if (vmx_msr_read(v, msr, &value) == MSR_DENIED) {
-		partition_event(v->part, EV_MSR, "denied rdmsr 0x%x (#GP)", msr);
+	enum msr_result r = vmx_msr_read(v, msr, &value);
+
+	if (r != MSR_DONE) {
+		if (r == MSR_DENIED)
+			partition_event(v->part, EV_MSR, "denied rdmsr 0x%x (#GP)", msr);
 		inject_gp();
 		return EXIT_RESUME;
 	}
@@ -554,9 +557,12 @@ static enum exit_action handle_wrmsr(struct vcpu *v)
 	u32 msr = (u32)v->regs.rcx;
 	u64 value = ((v->regs.rdx & 0xffffffffu) << 32) | (v->regs.rax & 0xffffffffu);
 
-	if (vmx_msr_write(v, msr, value) == MSR_DENIED) {
-		partition_event(v->part, EV_MSR, "denied wrmsr 0x%x value 0x%llx (#GP)", msr,
-				(unsigned long long)value);
+	enum msr_result r = vmx_msr_write(v, msr, value);
+
+	if (r != MSR_DONE) {
+		if (r == MSR_DENIED)
+			partition_event(v->part, EV_MSR, "denied wrmsr 0x%x value 0x%llx (#GP)", msr,
+					(unsigned long long)value);
 		inject_gp();
 		return EXIT_RESUME;
 	}
@@ -608,6 +614,8 @@ static enum exit_action handle_cr(struct vcpu *v)
 		}
 		vmcs_writel(CR4_READ_SHADOW, value);
 		vmcs_writel(GUEST_CR4, vmx_cr4_real(value));
+	} else if (type == 0 && cr == 8) { /* CR8-load exiting (vmcs.c) */
+		apic_cr8_write(v, read_gpr(v, reg));
 	} else if (type == 2) { /* CLTS */
 		set_cr0(guest_cr0() & ~CR0_TS);
 	} else if (type == 3) { /* LMSW: only bits 3:0 of CR0, and it cannot clear PE */
@@ -789,6 +797,99 @@ static enum exit_action handle_exception(struct vcpu *v)
 	return fail(v, EXIT_REASON_EXCEPTION_NMI, "unexpected exception exit");
 }
 
+/* ------------------------------------------------ emulated MMIO */
+
+static bool read_guest_phys(void *ctx, u64 gpa, void *out, unsigned size)
+{
+	const void *src = partition_guest_ptr(ctx, gpa, size);
+
+	if (!src)
+		return false;
+	memcpy(out, src, size);
+	return true;
+}
+
+/* The default operand and address size of the code (SDM Vol. 1 3.6):
+ * 64 in 64-bit mode (IA32_EFER.LMA and CS.L, access rights bit 13), else
+ * 32 with CS.D (bit 14), else 16 (real mode, 16-bit segments). */
+static unsigned code_bits(void)
+{
+	u32 ar = vmcs_read32(GUEST_CS_AR_BYTES);
+
+	if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (ar & (1u << 13)))
+		return 64;
+	return (ar & (1u << 14)) ? 32 : 16;
+}
+
+static bool device_access(void *ctx, u64 gpa, unsigned size, bool write, u64 *value)
+{
+	struct vcpu *v = ctx;
+
+	return apic_mmio_access(v, gpa, size, write, value) ||
+	       platform_mmio(v, gpa, size, write, value);
+}
+
+/* The guest's registers in ModRM order, rSP from the VMCS. */
+static void regs_to_cpu(struct vcpu *v, struct mmio_cpu *c)
+{
+	for (unsigned i = 0; i < 16; i++)
+		c->gpr[i] = read_gpr(v, i);
+	c->rflags = vmcs_readl(GUEST_RFLAGS);
+}
+
+static void cpu_to_regs(struct vcpu *v, const struct mmio_cpu *c)
+{
+	for (unsigned i = 0; i < 16; i++)
+		write_gpr(v, i, c->gpr[i]);
+	vmcs_writel(GUEST_RFLAGS, c->rflags);
+}
+
+/*
+ * An access to an emulated device's page (the guest's xAPIC page, the I/O
+ * APIC, what the bus holds): EPT leaves those pages unmapped, so the
+ * access exits here. The exit gives the address, not the instruction
+ * (an EPT violation reports no instruction length, SDM Vol. 3C 28.2.5):
+ * fetch it at CS.base + RIP through the guest's page tables, decode it
+ * (arch/insn_decode.h), carry it out against the device (arch/mmio_emul.h),
+ * and step past it. What cannot be decoded or carried out fails the
+ * partition with the instruction's bytes: better than a guess.
+ */
+static enum exit_action emulate_mmio(struct vcpu *v, gpa_t gpa)
+{
+	struct guest_mmu m = { guest_cr0(), vmcs_readl(GUEST_CR3), guest_cr4(),
+			       vmcs_read64(GUEST_IA32_EFER) };
+	unsigned bits = code_bits();
+	u64 rip = vmcs_readl(GUEST_RIP);
+	u64 linear = vmcs_readl(GUEST_CS_BASE) + rip;
+	u8 bytes[INSN_MAX_LEN];
+	struct insn in;
+	struct mmio_cpu c;
+	const char *why = "its bytes could not be read";
+	size_t n;
+
+	if (bits != 64)
+		linear &= 0xffffffffu;
+	n = guest_read_linear(&m, linear, bytes, sizeof(bytes), read_guest_phys, v->part);
+	if (n && insn_decode(bytes, n, bits, &in, &why)) {
+		regs_to_cpu(v, &c);
+		if (mmio_emulate(&in, &c, gpa, device_access, v, &why)) {
+			cpu_to_regs(v, &c);
+			vmcs_writel(GUEST_RIP, rip + in.len);
+			/* As skip_instruction(): the shadow ends with it (25.4.2). */
+			vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+				     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & ~BLOCKING_STI_MOVSS);
+			return EXIT_RESUME;
+		}
+	}
+	dump_guest(v, EXIT_REASON_EPT_VIOLATION);
+	partition_fail(v->part,
+		       "cannot emulate the access to device memory at guest-physical 0x%llx by the "
+		       "instruction at rip 0x%llx (%02x %02x %02x %02x ...): %s",
+		       (unsigned long long)gpa, (unsigned long long)rip, n > 0 ? bytes[0] : 0,
+		       n > 1 ? bytes[1] : 0, n > 2 ? bytes[2] : 0, n > 3 ? bytes[3] : 0, why);
+	return EXIT_STOP;
+}
+
 /* EPT violation, exit qualification Table 28-7: bit 0 read, 1 write,
  * 2 instruction fetch; the address is GUEST_PHYSICAL_ADDRESS. */
 static enum exit_action handle_ept_violation(struct vcpu *v)
@@ -798,6 +899,8 @@ static enum exit_action handle_ept_violation(struct vcpu *v)
 	u64 rip = vmcs_readl(GUEST_RIP);
 	const char *access = (q & 4) ? "instruction fetch" : (q & 2) ? "write" : "read";
 
+	if (!(q & 4) && (apic_mmio_hit(v, gpa) || devbus_find(&v->part->bus, BUS_MMIO, gpa, 1)))
+		return emulate_mmio(v, gpa);
 	if (v->part->cfg->violations == VIOLATION_REPORT && !(q & 4)) {
 		partition_event(v->part, EV_MEMORY,
 				"memory violation: %s at guest-physical 0x%llx, rip 0x%llx", access,
@@ -915,21 +1018,39 @@ void arch_vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *s)
 	s->mode_bits = (cs_ar & (1u << 13)) ? 64 : (cs_ar & (1u << 14)) ? 32 : 16;
 }
 
+/* Before each entry: raise the partition's timer interrupts that are due
+ * (vCPU 0, tessera/timers.h) and make the guest exit by the next one. */
+static void arm_device_timer(struct vcpu *v, struct vmx_vcpu *vv)
+{
+	u64 next = vcpu_timer_deadline(v);
+
+	if (next) {
+		vmx_preemption_timer_arm(v, next, arch_time_ns());
+		vv->timer_armed = true;
+	} else if (vv->timer_armed) {
+		vmx_preemption_timer_reset(v);
+		vv->timer_armed = false;
+	}
+}
+
 void arch_vcpu_run(struct vcpu *v)
 {
 	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
 
 	vmcs_setup(v);
 	vv->vmcs_ready = true;
-	lapic_reset_for_guest();
-	memset(vv->pending_irq, 0, sizeof(vv->pending_irq));
+	apic_vcpu_start(v);
+	vmx_apic_mode_changed(v);
+	irq_queue_clear(&v->irqs);
 	vv->window_exiting = false; /* vmcs_setup() left the control clear */
+	vv->timer_armed = false;    /* and the preemption timer at its normal setting */
 	vv->guest_mtrr_def_type = rdmsr(MSR_IA32_MTRR_DEF_TYPE);
 	while (!vcpu_check_requests(v)) {
 		u32 reason, basic;
 		exit_handler_fn h;
 		int r;
 
+		arm_device_timer(v, vv);
 		irq_inject_pending(v, vv);
 		r = vmx_enter(&v->regs, vv->launched);
 

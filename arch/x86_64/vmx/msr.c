@@ -10,9 +10,12 @@
  */
 #include <tessera/partition.h>
 #include <tessera/string.h>
+#include <tessera/vlapic.h>
+#include <arch/apic_access.h>
 #include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/msr.h>
+#include <arch/vmcs.h>
 #include "vmx_internal.h"
 
 /* Bitmap layout (25.6.9): read-low, read-high, write-low, write-high,
@@ -65,7 +68,7 @@ static void allow(u8 *bitmap, u32 msr, unsigned half)
 	bitmap[base + bit / 8] &= (u8)~(1u << (bit % 8));
 }
 
-void vmx_msr_bitmap_init(hpa_t page)
+void vmx_msr_bitmap_init(hpa_t page, bool x2apic_guest)
 {
 	u8 *bitmap = hpa_to_ptr(page);
 
@@ -84,16 +87,28 @@ void vmx_msr_bitmap_init(hpa_t page)
 	allow(bitmap, MSR_IA32_MTRR_FIX16K_A0000, BITMAP_READ);
 	for (u32 msr = MSR_IA32_MTRR_FIX4K_C0000; msr <= MSR_IA32_MTRR_FIX4K_F8000; msr++)
 		allow(bitmap, msr, BITMAP_READ);
+	if (!x2apic_guest)
+		return; /* every x2APIC MSR exits, and #GPs (apic_msr_read) */
 	/* The partition CPU's own local APIC, in x2APIC mode (SDM Vol. 3A
-	 * 11.12): readable, and writable except five registers: the ICR,
-	 * through which an IPI could reach another partition's CPU, the TPR
-	 * and SIVR, with which the guest could block the hypervisor's kick,
-	 * and the LINT0/LINT1 entries, which connect the machine's own
-	 * interrupt lines (the legacy PIC's ExtINT, NMI) to this CPU. */
+	 * 11.12): the registers the hardware answers for the guest are passed
+	 * through; what crosses the partition's walls exits to the policy of
+	 * tessera/vlapic.h (arch/x86_64/apic_access.c): the ICR (an IPI could
+	 * reach another partition's CPU), the TPR and SVR (the guest could
+	 * block the hypervisor's kick), the version (no EOI-broadcast
+	 * suppression is offered), and the LVT entries of sources the
+	 * partition does not own (LINT0/1: the machine's PIC and NMI pins;
+	 * thermal, performance counters, CMCI). EOI, timer and ISR/IRR reads
+	 * stay the guest's: no exit. */
 	for (u32 msr = MSR_X2APIC_BASE; msr < MSR_X2APIC_BASE + 0x100; msr++) {
-		allow(bitmap, msr, BITMAP_READ);
-		if (msr != MSR_X2APIC_ICR && msr != MSR_X2APIC_TPR && msr != MSR_X2APIC_SIVR &&
-		    msr != MSR_X2APIC_LVT_LINT0 && msr != MSR_X2APIC_LVT_LINT1)
+		unsigned reg = msr - MSR_X2APIC_BASE;
+		bool trap_read = reg == VLAPIC_VER || reg == VLAPIC_SVR || reg == VLAPIC_LVT_CMCI ||
+				 reg == VLAPIC_LVT_THERMAL || reg == VLAPIC_LVT_PERF ||
+				 reg == VLAPIC_LVT_LINT0 || reg == VLAPIC_LVT_LINT1;
+		bool trap_write = trap_read || reg == VLAPIC_ICR || reg == VLAPIC_TPR;
+
+		if (!trap_read)
+			allow(bitmap, msr, BITMAP_READ);
+		if (!trap_write)
 			allow(bitmap, msr, BITMAP_WRITE);
 	}
 }
@@ -102,15 +117,20 @@ void vmx_msr_bitmap_init(hpa_t page)
  * hypervisor does not offer nested virtualization). */
 #define GUEST_FEATURE_CONTROL FEATURE_CONTROL_LOCKED
 
+static bool is_x2apic_msr(u32 msr)
+{
+	return msr >= MSR_X2APIC_BASE && msr < MSR_X2APIC_BASE + 0x100;
+}
+
 enum msr_result vmx_msr_read(struct vcpu *v, u32 msr, u64 *value)
 {
+	if (is_x2apic_msr(msr))
+		return apic_msr_read(v, msr, value) ? MSR_DONE : MSR_REPORTED;
 	switch (msr) {
 	case MSR_IA32_APIC_BASE:
-		/* The real base and mode, with the BSP flag of the partition's
-		 * own numbering: its first vCPU is its BSP (SDM Vol. 3A 11.4.4). */
-		*value = rdmsr(MSR_IA32_APIC_BASE) & ~APIC_BASE_BSP;
-		if (v->index == 0)
-			*value |= APIC_BASE_BSP;
+		/* The guest's own view: mode, address, and the BSP flag of the
+		 * partition's numbering (SDM Vol. 3A 11.4.4; tessera/vlapic.h). */
+		*value = apic_base_read(v);
 		return MSR_DONE;
 	case MSR_IA32_FEATURE_CONTROL:
 		*value = GUEST_FEATURE_CONTROL;
@@ -136,8 +156,6 @@ static bool is_mtrr(u32 msr)
 
 enum msr_result vmx_msr_write(struct vcpu *v, u32 msr, u64 value)
 {
-	u64 now;
-
 	/* A guest writing back the MTRRs it read (Linux does on every CPU it
 	 * brings up, to make them agree) changes nothing: accepted. Changing
 	 * the machine's memory types is not the guest's to do. */
@@ -151,35 +169,29 @@ enum msr_result vmx_msr_write(struct vcpu *v, u32 msr, u64 value)
 	}
 	if (is_mtrr(msr))
 		return value == rdmsr(msr) ? MSR_DONE : MSR_DENIED;
+	if (is_x2apic_msr(msr))
+		return apic_msr_write(v, msr, value) ? MSR_DONE : MSR_REPORTED;
 	switch (msr) {
 	case MSR_IA32_UCODE_REV:
 		/* Writing 0 before CPUID is how software asks for the microcode
 		 * revision (SDM Vol. 3A 10.11.7.1); nothing changes. */
 		return value == 0 ? MSR_DONE : MSR_DENIED;
 	case MSR_IA32_APIC_BASE:
-		/* The APIC stays enabled in x2APIC mode at its address: writes
-		 * that keep it so (as a guest enabling x2APIC does) are no-ops. */
-		now = rdmsr(MSR_IA32_APIC_BASE);
-		if ((value & ~APIC_BASE_BSP) == (now & ~APIC_BASE_BSP))
-			return MSR_DONE;
-		return MSR_DENIED;
-	case MSR_X2APIC_ICR:
-		vcpu_send_ipi(v, (u32)(value >> 32), (u32)value);
-		return MSR_DONE;
-	case MSR_X2APIC_TPR:
-		/* Any priority below the kick's class is the guest's to set. */
-		wrmsr(MSR_X2APIC_TPR, MIN(value & 0xff, GUEST_TPR_MAX));
-		return MSR_DONE;
-	case MSR_X2APIC_LVT_LINT0:
-	case MSR_X2APIC_LVT_LINT1:
-		/* The machine's LINT pins are not the partition's: whatever
-		 * the guest programs, the entry stays masked (11.5.1). */
-		wrmsr(msr, (value & 0xffffffffu) | LVT_MASK);
-		return MSR_DONE;
-	case MSR_X2APIC_SIVR:
-		/* The guest picks its spurious vector; the APIC stays enabled. */
-		wrmsr(MSR_X2APIC_SIVR, (value & 0x1ff) | 0x100);
+		if (!apic_base_write(v, value))
+			return MSR_REPORTED;
+		vmx_apic_mode_changed(v);
 		return MSR_DONE;
 	}
 	return MSR_DENIED;
+}
+
+/* The guest's APIC changed mode (apic_base_write): its x2APIC MSRs are
+ * passed through only in x2APIC mode; in any other they all exit, to #GP
+ * as the SDM says (11.12.1.2). The bitmap is a VMCS field (25.6.9). */
+void vmx_apic_mode_changed(struct vcpu *v)
+{
+	struct vmx_partition *vp = &vmx_partitions[v->part->id];
+
+	vmcs_write64(MSR_BITMAP, vlapic_mode(&v->lapic) == VLAPIC_X2APIC ? vp->msr_bitmap_x2apic :
+									   vp->msr_bitmap);
 }

@@ -109,6 +109,28 @@ void vmx_preemption_timer_reset(const struct vcpu *v)
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, pin);
 }
 
+/*
+ * The partition's timer devices have an interrupt due at deadline_ns
+ * (tessera/timers.h, vCPU 0 only): the guest must leave guest mode by
+ * then, so that the edge is raised on time even if the guest spins
+ * without exits. The timer counts TSC / 2^shift (IA32_VMX_MISC bits 4:0,
+ * SDM Vol. 3C 26.5.1); a far deadline is cut to 1 s (the exit then just
+ * arms it again), which keeps the product below 2^64. On a CPU the console
+ * shares, the console's bound still holds.
+ */
+void vmx_preemption_timer_arm(const struct vcpu *v, u64 deadline_ns, u64 now_ns)
+{
+	unsigned shift = (unsigned)(rdmsr(MSR_IA32_VMX_MISC) & 0x1f);
+	u64 delta = deadline_ns > now_ns ? MIN(deadline_ns - now_ns, 1000000000ull) : 0;
+	u64 ticks = (delta * (x86_tsc_hz() / 1000) / 1000000) >> shift;
+
+	if (v->shares_console)
+		ticks = MIN(ticks, (u64)preemption_timer_ticks());
+	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, (u32)ticks);
+	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL,
+		     vmcs_read32(PIN_BASED_VM_EXEC_CONTROL) | PIN_BASED_VMX_PREEMPTION_TIMER);
+}
+
 /* A timer value of 0 makes the next VM entry exit before the guest runs a
  * single instruction (SDM Vol. 3C 27.7.4): how an NMI that finds the CPU
  * in the hypervisor, perhaps just after its last look at the vCPU's
@@ -142,6 +164,9 @@ static void setup_controls(struct vcpu *v)
 	      CPU_BASED_MONITOR_EXITING | /* likewise */
 	      CPU_BASED_USE_IO_BITMAPS |  /* only the virtual UART's ports are ours (25.6.4) */
 	      CPU_BASED_USE_MSR_BITMAPS | /* pass through only the guest's own MSRs (25.6.9) */
+	      /* MOV to CR8 writes the TPR (SDM Vol. 3A 11.8.6): it goes
+	       * through the same cap as a TPR write (tessera/vlapic.h). */
+	      CPU_BASED_CR8_LOAD_EXITING |
 	      CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	cpu = adjust_controls(true_msr(MSR_IA32_VMX_PROCBASED_CTLS,
 				       MSR_IA32_VMX_TRUE_PROCBASED_CTLS),

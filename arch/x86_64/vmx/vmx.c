@@ -12,6 +12,7 @@
 #include <tessera/pcpu.h>
 #include <tessera/string.h>
 #include <arch/cpu.h>
+#include <arch/lapic.h>
 #include <arch/msr.h>
 #include <arch/vmcs_fields.h>
 #include <arch/vmx.h>
@@ -66,11 +67,6 @@ bool arch_virt_supported(char *why, size_t n)
 				       "kvm_intel with nested=1 and use -cpu host");
 		return false;
 	}
-	if (!(cpuid(1, 0).ecx & CPUID1_ECX_X2APIC)) {
-		strfmt(why, n, "this CPU has no x2APIC, which Tessera uses for IPIs and gives "
-			       "to partitions");
-		return false;
-	}
 	if (!(allowed1(MSR_IA32_VMX_PROCBASED_CTLS) & PROCBASED_ACTIVATE_SECONDARY)) {
 		strfmt(why, n, "VMX without secondary controls: no EPT");
 		return false;
@@ -100,15 +96,25 @@ void arch_virt_describe(char *buf, size_t n)
 	u64 basic = rdmsr(MSR_IA32_VMX_BASIC);
 	u32 secondary = allowed1(MSR_IA32_VMX_PROCBASED_CTLS2);
 
+	/* The APIC-virtualization controls (SDM Vol. 3C 30, Table 25-6/25-7)
+	 * are reported, not used: the guest's xAPIC page and MSRs exit to one
+	 * policy (tessera/vlapic.h) that SVM without AVIC shares. */
 	strfmt(buf, n,
 	       "vmx: revision 0x%x, EPT %s, unrestricted guest %s, VPID %s, MTF %s, "
-	       "preemption timer %s",
+	       "preemption timer %s; APIC virtualization offered: TPR shadow %s, "
+	       "APIC-access page %s, register virtualization %s, virtual-interrupt delivery %s; "
+	       "host APIC in %s mode",
 	       VMX_BASIC_REVISION(basic), secondary & SECONDARY_EPT ? "yes" : "no",
 	       secondary & SECONDARY_UNRESTRICTED_GUEST ? "yes" : "no",
 	       secondary & SECONDARY_VPID ? "yes" : "no",
 	       allowed1(MSR_IA32_VMX_PROCBASED_CTLS) & PROCBASED_MONITOR_TRAP_FLAG ? "yes" : "no",
 	       allowed1(MSR_IA32_VMX_PINBASED_CTLS) & PIN_BASED_VMX_PREEMPTION_TIMER ? "yes" :
-										  "no");
+										  "no",
+	       allowed1(MSR_IA32_VMX_PROCBASED_CTLS) & CPU_BASED_TPR_SHADOW ? "yes" : "no",
+	       secondary & SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES ? "yes" : "no",
+	       secondary & SECONDARY_EXEC_APIC_REGISTER_VIRT ? "yes" : "no",
+	       secondary & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY ? "yes" : "no",
+	       lapic_x2apic_mode() ? "x2APIC" : "xAPIC");
 }
 
 /*

@@ -14,7 +14,8 @@
 struct vmx_partition {
 	struct ept ept;
 	spinlock_t ept_lock; /* its vCPUs change it while stepping over violations */
-	hpa_t msr_bitmap; /* 4 KiB, SDM Vol. 3C 25.6.9 */
+	hpa_t msr_bitmap; /* 4 KiB, SDM Vol. 3C 25.6.9: guest APIC not in x2APIC mode */
+	hpa_t msr_bitmap_x2apic; /* the same with the x2APIC MSRs the guest's own */
 	hpa_t io_bitmap_a; /* ports 0x0000-0x7fff, 25.6.4 */
 	hpa_t io_bitmap_b; /* ports 0x8000-0xffff */
 	hpa_t scratch;     /* stands in for unmapped memory in report mode */
@@ -31,11 +32,9 @@ struct vmx_vcpu {
 	unsigned ntemp;
 	gpa_t temp[MAX_TEMP_MAPS];
 	u64 guest_tf; /* the guest's own RFLAGS.TF while we single-step */
-	/* Interrupts that arrived for the guest and wait until it can take
-	 * them (RFLAGS.IF set, no STI/MOV SS shadow): one bit per vector. */
-	u64 pending_irq[4];
 	bool window_exiting; /* CPU_BASED_INTR_WINDOW_EXITING as last written */
 	u64 guest_mtrr_def_type; /* the guest's own IA32_MTRR_DEF_TYPE (msr.c) */
+	bool timer_armed; /* the preemption timer is set for a device deadline */
 };
 
 extern struct vmx_partition vmx_partitions[MAX_PARTITIONS];
@@ -49,15 +48,19 @@ u64 vmx_cr4_real(u64 guest_value);
 void vmx_fatal(const char *what); /* a VMX instruction failed: hypervisor bug */
 void vmx_preemption_timer_reset(const struct vcpu *v);
 void vmx_preemption_timer_expire_now(void);
+void vmx_preemption_timer_arm(const struct vcpu *v, u64 deadline_ns, u64 now_ns);
 
 /* exit.c */
 int vmx_enter(struct guest_regs *regs, int launched);
 void vmx_exit_stub(void);
 
 /* msr.c */
-void vmx_msr_bitmap_init(hpa_t bitmap);
-enum msr_result { MSR_DONE, MSR_DENIED };
+void vmx_msr_bitmap_init(hpa_t bitmap, bool x2apic_guest);
+/* MSR_DENIED: #GP, reported by the caller; MSR_REPORTED: #GP, already
+ * reported with its reason. */
+enum msr_result { MSR_DONE, MSR_DENIED, MSR_REPORTED };
 enum msr_result vmx_msr_read(struct vcpu *v, u32 msr, u64 *value);
 enum msr_result vmx_msr_write(struct vcpu *v, u32 msr, u64 value);
+void vmx_apic_mode_changed(struct vcpu *v);
 
 #endif

@@ -4,7 +4,7 @@
  */
 #include <tessera/arch.h>
 #include <tessera/format.h>
-#include <tessera/multiboot.h>
+#include <tessera/guest_layout.h>
 #include <tessera/pmm.h>
 #include <tessera/spinlock.h>
 #include <tessera/string.h>
@@ -44,40 +44,40 @@ static hpa_t zeroed_pages(struct pmm *pmm, unsigned n)
 }
 
 /*
- * Guest-physical map of a partition (see tessera/multiboot.h):
- *   [0, 0xa0000)          RAM (real-mode area, multiboot info)
- *   [0xa0000, 0x100000)   hole: legacy VGA/ROM, unmapped (Linux: its
- *                         own RAM, left out of its e820 map)
- *   [0x100000, mem_size)  RAM
- * all onto the partition's own host block at the same offsets.
+ * The EPT maps exactly the RAM of the partition's layout (p->layout,
+ * tessera/guest_layout.h, built from its format and size), each run onto
+ * the partition's own host block at the same offset, read + write +
+ * execute, write-back (EPT_RAM). What RAM is, per format, is the
+ * layout's business: holes, the emulated devices' pages and everything
+ * above the partition's memory stay not present, so an access there is
+ * an EPT violation (SDM 29.3.3.2), which the exit handler takes to the
+ * device bus or to the violation policy.
  */
 bool arch_partition_create(struct partition *p, struct pmm *pmm, char *why, size_t n)
 {
 	struct vmx_partition *vp = &vmx_partitions[p->id];
 	struct ept_allocator a = { table_page, free_table_page, pmm };
+	const struct guest_layout *l = &p->layout;
+	bool ok = ept_init(&vp->ept, &a);
 
-	/* A Linux guest reads the legacy area (BIOS data, the 0xf0000 ROM
-	 * area where it looks for SMBIOS and MP tables): there it finds its
-	 * own zeroed memory, so it finds nothing, and no violation. */
-	bool whole = p->cfg->format == FORMAT_LINUX;
-
-	if (!ept_init(&vp->ept, &a) ||
-	    (whole && !ept_map(&vp->ept, 0, p->mem, p->mem_size, EPT_RAM)) ||
-	    (!whole && !ept_map(&vp->ept, 0, p->mem, MB_HOLE_START, EPT_RAM)) ||
-	    (!whole && !ept_map(&vp->ept, MB_HOLE_END, p->mem + MB_HOLE_END,
-				p->mem_size - MB_HOLE_END, EPT_RAM))) {
+	for (unsigned i = 0; ok && i < l->nram; i++)
+		ok = ept_map(&vp->ept, l->ram[i].gpa, p->mem + l->ram[i].gpa, l->ram[i].size,
+			     EPT_RAM);
+	if (!ok) {
 		strfmt(why, n, "cannot build its EPT (out of memory)");
 		return false;
 	}
 	vp->msr_bitmap = zeroed_pages(pmm, 1);
+	vp->msr_bitmap_x2apic = zeroed_pages(pmm, 1);
 	vp->io_bitmap_a = zeroed_pages(pmm, 1);
 	vp->io_bitmap_b = zeroed_pages(pmm, 1);
 	vp->scratch = zeroed_pages(pmm, 1);
-	if (!vp->msr_bitmap || !vp->io_bitmap_a || !vp->io_bitmap_b || !vp->scratch) {
+	if (!vp->msr_bitmap || !vp->msr_bitmap_x2apic || !vp->io_bitmap_a || !vp->io_bitmap_b || !vp->scratch) {
 		strfmt(why, n, "out of memory for its bitmaps");
 		return false;
 	}
-	vmx_msr_bitmap_init(vp->msr_bitmap);
+	vmx_msr_bitmap_init(vp->msr_bitmap, false);
+	vmx_msr_bitmap_init(vp->msr_bitmap_x2apic, true);
 	/* Every port exits (25.6.4): the partition owns no I/O hardware;
 	 * the virtual UART is emulated. */
 	memset(hpa_to_ptr(vp->io_bitmap_a), 0xff, PAGE_SIZE);

@@ -1,7 +1,11 @@
 /*
- * Just enough ACPI to list the CPUs: RSDP -> XSDT (or RSDT) -> MADT.
- * ACPI 6.5: 5.2.5 (RSDP), 5.2.7 (RSDT), 5.2.8 (XSDT), 5.2.12 (MADT),
- * 5.2.12.2 (Processor Local APIC), 5.2.12.12 (Processor Local x2APIC).
+ * Just enough ACPI to list the CPUs and the I/O APICs: RSDP -> XSDT (or
+ * RSDT) -> MADT. ACPI 6.5: 5.2.5 (RSDP), 5.2.7 (RSDT), 5.2.8 (XSDT),
+ * 5.2.12 (MADT), 5.2.12.2 (Processor Local APIC), 5.2.12.3 (I/O APIC),
+ * 5.2.12.5 (Interrupt Source Override), 5.2.12.12 (Processor Local x2APIC).
+ * The machine's I/O APICs are only recorded (the hypervisor does not
+ * drive them yet); the unit tests also read a partition's own MADT back
+ * with this parser (hv/acpi_build.c).
  *
  * Every table's checksum is verified; a bad table is reported and ignored.
  * Nothing here is required to boot: firmware without ACPI (OVMF under
@@ -57,6 +61,25 @@ struct madt_cpu {
 	bool online_capable; /* flags bit 1 (hot-pluggable, not usable now) */
 };
 
+/* 5.2.12.3: an I/O APIC. */
+struct madt_ioapic_info {
+	u8 id;
+	u32 address;
+	u32 gsi_base; /* the GSI of its input 0 */
+};
+
+/* 5.2.12.5: an ISA IRQ that does not signal the GSI of its number, or
+ * does with other than ISA's polarity and trigger mode. */
+struct madt_iso_info {
+	u8 bus;    /* 0: ISA */
+	u8 source; /* the IRQ */
+	u32 gsi;
+	u16 flags; /* MPS INTI flags: polarity bits 1:0, trigger mode bits 3:2 */
+};
+
+#define MADT_MAX_IOAPICS 8
+#define MADT_MAX_ISOS 16
+
 struct madt_info {
 	u32 lapic_addr; /* from the MADT header; see lapic_addr64 */
 	u64 lapic_addr64; /* type 5 override if present, else lapic_addr */
@@ -64,12 +87,18 @@ struct madt_info {
 	unsigned ncpus;   /* entries held in cpus[] (enabled or not) */
 	unsigned dropped; /* entries beyond MAX_CPUS */
 	struct madt_cpu cpus[MAX_CPUS];
+	/* I/O APIC and override entries seen; the first MADT_MAX_IOAPICS and
+	 * MADT_MAX_ISOS of them, in table order, are in ioapic[] and iso[]. */
 	unsigned nioapic;
+	struct madt_ioapic_info ioapic[MADT_MAX_IOAPICS];
+	unsigned niso;
+	struct madt_iso_info iso[MADT_MAX_ISOS];
 };
 
 /* Parse a whole MADT (header included). Local APIC (type 0) and local
  * x2APIC (type 9) entries become cpus[] in table order; an x2APIC entry
- * whose APIC ID is already listed is skipped. Returns false (with a
+ * whose APIC ID is already listed is skipped. I/O APIC (type 1) and
+ * interrupt source override (type 2) entries are recorded. Returns false (with a
  * message in d) if the table is too short, has a bad checksum or an entry
  * runs past the end. */
 bool madt_parse(const struct acpi_sdt_header *madt, struct madt_info *out, struct diag *d);

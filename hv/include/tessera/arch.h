@@ -72,9 +72,10 @@ void arch_virt_describe(char *buf, size_t n);
 struct partition;
 struct vcpu;
 
-/* Map the partition's RAM for the guest: [0, 0xa0000) and
- * [0x100000, mem_size) of guest-physical space onto its host block, and
- * nothing else. Also builds the MSR and I/O permission bitmaps. */
+/* Map the partition's RAM for the guest: the RAM runs of its layout
+ * (p->layout.ram[], tessera/guest_layout.h) onto its host block at the
+ * same offsets, and nothing else. Also builds the MSR and I/O permission
+ * bitmaps. */
 bool arch_partition_create(struct partition *p, struct pmm *pmm, char *why, size_t n);
 
 /* Run v on this CPU until its partition stops or fails, or until it

@@ -22,6 +22,7 @@
  *   autostart = yes           # yes|no|true|false|on|off|1|0
  *   on_crash = stop           # stop | restart
  *   violations = stop         # stop | report
+ *   apic = xapic              # xapic | x2apic: the local APIC's mode at start
  *
  * Errors never stop the parse: each is reported as "FILE:LINE: what is
  * wrong" into a struct diag. An error inside a [partition] section marks
@@ -38,6 +39,9 @@
 enum part_format { FORMAT_MULTIBOOT = 0, FORMAT_LINUX = 1 };
 enum crash_action { CRASH_STOP = 0, CRASH_RESTART = 1 };
 enum violation_action { VIOLATION_STOP = 0, VIOLATION_REPORT = 1 };
+/* The mode each vCPU's local APIC starts in: xAPIC as a PC after reset,
+ * or x2APIC as a firmware that enabled it hands the CPUs over. */
+enum apic_start { APIC_START_XAPIC = 0, APIC_START_X2APIC = 1 };
 
 struct cfg_partition {
 	char name[NAME_MAX_LEN];
@@ -53,6 +57,7 @@ struct cfg_partition {
 	bool autostart;
 	enum crash_action on_crash;
 	enum violation_action violations;
+	enum apic_start apic;
 	bool valid;             /* false once any error concerns it */
 	char why_invalid[DIAG_MSG_LEN]; /* first such error */
 };

@@ -20,8 +20,9 @@
  *   0x0009f000  | ACPI tables (hypervisor's,  |  passed in src->reserved
  *               |  not written here)          |
  *   0x000a0000  +-----------------------------+
- *               | legacy hole: NOT mapped,    |  MB_HOLE_START .. MB_HOLE_END
- *               | absent from the e820        |
+ *               | legacy area: absent from    |  MB_HOLE_START .. MB_HOLE_END
+ *               | the e820 (zeroed RAM in the |
+ *               | layout, guest_layout.h)     |
  *   0x00100000  +-----------------------------+
  *               | non-relocatable kernel here |
  *               | (free for a relocatable one)|

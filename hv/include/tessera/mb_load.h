@@ -20,6 +20,7 @@
 
 #include <tessera/elf.h>
 #include <tessera/format.h>
+#include <tessera/guest_layout.h>
 #include <tessera/limits.h>
 #include <tessera/multiboot.h>
 #include <tessera/types.h>
@@ -71,6 +72,33 @@ bool mb_place_modules(const struct mb_module_src *mods, unsigned nmods, u64 size
  * [gm, gm + size), then copy in the segments from kernel and the modules. */
 void mb_copy_image(u8 *gm, u64 size, const void *kernel, const struct mb_image *img,
 		   const struct mb_module_src *mods, unsigned nmods);
+
+/* One entry of the memory map both loaders give (v1 spec 3.3 "mmap",
+ * v2 spec 3.6.8): type is a GUEST_MAP_* value (tessera/guest_layout.h),
+ * the numbering both specifications share with e820. */
+struct mb_mem_range {
+	u64 base, length;
+	u32 type;
+};
+#define MB_MAP_MAX GUEST_LAYOUT_MAX
+
+/*
+ * The memory map of a Multiboot partition of size bytes, made from its
+ * layout (guest_layout_build(FORMAT_MULTIBOOT)), the one the arch code
+ * maps: each region below size by its memory-map type, adjacent ones of
+ * one type merged (the legacy hole and the BIOS area make one reserved
+ * range). With acpi false the firmware tables' page is given as
+ * available RAM, as nobody writes tables there (a v2 load without an
+ * RSDP). Returns the number of entries, or 0 with the layout's reason.
+ */
+unsigned mb_memory_map(u64 size, bool acpi, struct mb_mem_range out[MB_MAP_MAX],
+		       const struct errbuf *e);
+
+/* mem_lower of both infos (v1 spec 3.3, v2 spec 3.6.2): the KiB of lower
+ * memory, which is the available range at address 0 (at most 640), so
+ * that it ends below the tables' page, as a BIOS's older memory calls end
+ * below ACPI memory (ACPI 6.5 15.1). */
+u32 mb_mem_lower_kib(const struct mb_mem_range *map, unsigned n);
 
 /* What the caller needs to start the kernel, the info at MB_INFO_BASE. */
 void mb_boot_out(const struct mb_image *img, struct mb_boot *out);

@@ -16,8 +16,12 @@
  *               | mmap, module list, strings  |
  *   0x00008000  | (free for the guest, e.g.   |
  *               |  an AP trampoline)          |
+ *   0x0009f000  | firmware tables (written by |  GUEST_ACPI_TABLES_GPA: ACPI
+ *               |  the caller after the load) |  memory in the memory map
  *   0x000a0000  +-----------------------------+
- *               | legacy hole: NOT mapped     |  MB_HOLE_START .. MB_HOLE_END
+ *               | legacy area: the VGA and    |  MB_HOLE_START .. MB_HOLE_END,
+ *               | ROM hole (NOT mapped), then |  reserved in the memory map
+ *               | the BIOS area (RSDP copy)   |  (tessera/guest_layout.h)
  *   0x00100000  +-----------------------------+
  *               | kernel segments (by paddr)  |
  *               | modules (page aligned)      |
@@ -57,8 +61,13 @@ struct mb_boot {
  * whose header sets flag 16 and gives load addresses) into guest memory
  * [gm, gm + size), its modules after it, and build the info structure
  * (flags: mem_lower/upper, cmdline, mods, mmap, boot_loader_name
- * "Tessera"). Guest memory is zeroed first, so a restart boots from a
- * clean slate. On failure returns false with a one-line reason in
+ * "Tessera"). The memory map is the Multiboot layout's
+ * (mb_memory_map(), tessera/mb_load.h), with the page at
+ * GUEST_ACPI_TABLES_GPA as ACPI memory: the caller writes the partition's
+ * firmware tables there after the load (platform_build_tables()), and
+ * mem_lower ends below it. Guest memory is zeroed first, so a restart
+ * boots from a clean slate. A size with no layout (above 4076 MiB) is
+ * refused with the layout's reason. On failure returns false with a one-line reason in
  * err[errlen], e.g. "no multiboot header in the first 8 KiB",
  * "segment at 0x200000..0x900000 does not fit in 4 MiB of memory",
  * "header flag bit 2 (video mode) is not supported". Kernel flag bit 2

@@ -21,7 +21,8 @@
  * says yes, uses Multiboot2 and only Multiboot2: the v2 header is the
  * newer, more explicit request (it is what GRUB's `multiboot2` command
  * reads), and only v2 carries the ACPI RSDP, which is how a partition's
- * guest finds its own tables. A v2 load that fails is reported; it does
+ * guest is told where its own tables are (a v1 kernel has to scan for
+ * the RSDP's copy in the BIOS area, tessera/guest_layout.h). A v2 load that fails is reported; it does
  * not fall back to v1, so the same file always boots the same way.
  */
 #ifndef TESSERA_MULTIBOOT2_H

@@ -4,7 +4,9 @@
  * A partition is a name, a block of host memory, a set of dedicated
  * physical CPUs (one vCPU each) and a kernel image to boot. Its memory is
  * one contiguous, 2 MiB aligned host block that appears to the guest at
- * guest-physical 0; the arch code maps it (EPT on VMX) and nothing else.
+ * guest-physical 0; the arch code maps the RAM regions of its layout
+ * (p->layout, tessera/guest_layout.h) onto it (EPT on VMX) and nothing
+ * else.
  *
  * Its states and their transitions are in tessera/lifecycle.h; p->state
  * changes only in partition_transition() (partition.c).
@@ -31,9 +33,12 @@
  * Lock map. Each field says who may write it and what a reader needs:
  *   [C]  set when the partition is created; constant after.
  *   [L]  p->lock.
- *   [D]  p->dev_lock: the vUART and the vPIC, the interrupt path between
- *        them. Each other device model has a lock of its own ([PM], [PIT],
- *        [RTC]), so a busy device does not hold up the others.
+ *   [D]  p->dev_lock: the interrupt path: the vUART, the vPIC and the
+ *        I/O APIC, and the router between them (irq_set_level, hv/irq.c,
+ *        which delivers under it). Each other device model has a lock of
+ *        its own ([PM], [PIT], [RTC]), so a busy device does not hold up
+ *        the others; when one raises a line, it takes p->dev_lock after
+ *        letting its own go.
  *   [O]  p->out.lock (struct gout): guest output.
  *   [E]  p->events.lock: event counters and rate limits.
  *   [M]  management: only the console CPU writes (commands, supervisor);
@@ -53,15 +58,19 @@
 #include <tessera/limits.h>
 #include <tessera/config.h>
 #include <tessera/events.h>
+#include <tessera/guest_layout.h>
 #include <tessera/guest_out.h>
 #include <tessera/hypercall.h>
 #include <tessera/lifecycle.h>
 #include <tessera/spinlock.h>
 #include <tessera/acpi_pm.h>
 #include <tessera/devbus.h>
+#include <tessera/ioapic.h>
 #include <tessera/pit.h>
 #include <tessera/platform.h>
 #include <tessera/rtc.h>
+#include <tessera/irq_queue.h>
+#include <tessera/vlapic.h>
 #include <tessera/vpic.h>
 #include <tessera/vuart.h>
 
@@ -125,6 +134,9 @@ struct vcpu {
 	 * VCPU_REQ_START; the vCPU's own after that [V]. */
 	struct vcpu_boot boot;
 	struct guest_regs regs;   /* [V] */
+	struct vlapic lapic;      /* [V] its local APIC's virtual part (tessera/vlapic.h);
+	                           * LDR/DFR read by others for logical IPIs */
+	struct irq_queue irqs;    /* [V] local APIC vectors waiting for injection */
 	bool started;             /* [L] has started this run: vCPU 0 at once, an AP at its SIPI */
 	u8 sipi_vector;           /* [L] the SIPI's vector, with VCPU_REQ_RELOAD */
 	u64 exits;                /* [V] counters; the console reads and resets */
@@ -152,6 +164,8 @@ struct partition {
 	const struct cfg_partition *cfg; /* [C] */
 	hpa_t mem;                     /* [C] host block, 2 MiB aligned; 0 if none */
 	u64 mem_size;                  /* [C] */
+	struct guest_layout layout;    /* [C] its guest-physical regions, from its format and
+	                                * mem_size (tessera/guest_layout.h): what the arch maps */
 	unsigned nvcpus;               /* [C] */
 	struct vcpu vcpus[HC_MAX_VCPUS];
 
@@ -171,12 +185,15 @@ struct partition {
 	struct vuart uart;             /* [D] the console device at 0x3f8 */
 	struct vpic pic;               /* [D] Linux: the legacy PIC IRQ 4 goes through */
 	bool virq;                     /* [D] the PIC has an interrupt for vCPU 0 (read atomically) */
+	struct ioapic ioapic;          /* [D] every format: GSIs 0-23 at 0xfec00000 (tessera/irq.h) */
 	spinlock_t pm_lock;
 	struct acpi_pm pm;             /* [PM] Linux: its ACPI fixed hardware */
 	spinlock_t pit_lock;
 	struct pit pit;                /* [PIT] the 8254 timer */
 	spinlock_t rtc_lock;
 	struct rtc rtc;                /* [RTC] the CMOS clock, from the machine's date */
+	u64 timer_next_ns;             /* [A] when the PIT's or RTC's next interrupt is due,
+	                                * 0 = none (tessera/timers.h) */
 
 	struct gout out;               /* [O] every byte the guest writes */
 	u8 scrollback_buf[SCROLLBACK_BYTES]; /* [O] */
@@ -286,18 +303,32 @@ void vcpu_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value);
 /* An IPI the guest sent through its ICR: deliver within the partition or
  * drop and report. */
 void vcpu_send_ipi(struct vcpu *v, u32 dest_apic, u32 icr_low);
-/* The UART (or the PIC) changed state, on any CPU, under p->dev_lock: move
- * the UART's interrupt line into the PIC and, if that makes an interrupt
- * pending, make vCPU 0 look at it. */
+/* [gpa, gpa + len) of the partition's RAM as a host pointer, or NULL if
+ * any of it is not RAM the guest has. */
+void *partition_guest_ptr(struct partition *p, u64 gpa, u64 len);
+/* The UART (or the PIC) changed state, on any CPU, under p->dev_lock: the
+ * UART's interrupt line (ISA IRQ 4) goes to the router (irq_set_level),
+ * into the PIC, which makes vCPU 0 look if it has an interrupt pending now,
+ * and into the I/O APIC, which may send a message to a vCPU. */
 void partition_irq_update(struct partition *p);
 /* Arch entry code of vCPU v, before each entry: is a virtual interrupt
  * (from the PIC) waiting, and take it (its vector, or -1). Only vCPU 0 of
- * a Linux partition gets them, as the PIC's output is wired to the BSP. */
+ * a Linux partition gets them, as the PIC's output is wired to the BSP.
+ * (I/O APIC interrupts arrive as physical IPIs instead: hv/irq.c.) */
 static inline bool vcpu_virq_waiting(const struct vcpu *v)
 {
 	return v->index == 0 && __atomic_load_n(&v->part->virq, __ATOMIC_ACQUIRE);
 }
 int vcpu_virq_ack(struct vcpu *v);
+/* Is any interrupt waiting for v (its queue, or the PIC's for vCPU 0)? */
+static inline bool vcpu_irq_waiting(const struct vcpu *v)
+{
+	return irq_queue_highest(&v->irqs) >= 0 || vcpu_virq_waiting(v);
+}
+/* The next interrupt to inject into v, which the backend says can take
+ * one now: the highest local APIC vector, else the PIC's (acknowledged at
+ * the PIC); -1 if none. */
+int vcpu_irq_next(struct vcpu *v);
 /* The vCPU for this physical CPU, or NULL. */
 struct vcpu *vcpu_of_pcpu(unsigned pcpu);
 /* Arch exit loops call this for every exit: the console's `trace`. */

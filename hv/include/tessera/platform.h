@@ -5,11 +5,14 @@
  * host-tested (hv/vuart.c, hv/vpic.c, hv/acpi_pm.c, hv/devices/); this is
  * the glue that locks them, calls them and acts on what they return.
  *
- *   device          ports            formats      lock
- *   vUART (COM1)    0x3f8-0x3ff      all          p->dev_lock (with the vPIC:
- *                                                 its IRQ 4 goes there)
+ *   device          ports / MMIO     formats      lock
+ *   vUART (COM1)    0x3f8-0x3ff      all          p->dev_lock (with the vPIC
+ *                                                 and the I/O APIC: its IRQ 4
+ *                                                 goes there, tessera/irq.h)
  *   8259 pair       0x20-0x21, 0xa0-0xa1,          p->dev_lock
  *   and ELCR        0x4d0-0x4d1      linux
+ *   I/O APIC        MMIO 0xfec00000- all          p->dev_lock
+ *                   0xfec00fff (GSIs 0-23)
  *   ACPI PM         0x600-0x608      all          p->pm_lock
  *   PIT (8254)      0x40-0x43, 0x61  all          p->pit_lock
  *   RTC/CMOS        0x70-0x71        all          p->rtc_lock
@@ -56,12 +59,25 @@ void platform_set_wallclock(const struct rtc_datetime *now, u64 at_ns);
 
 /* Its firmware tables (RSDP, XSDT, MADT with its CPUs, FADT, FACS,
  * DSDT: hv/acpi_build.c) in the page at GUEST_ACPI_TABLES_GPA of its
- * memory; *rsdp gets the RSDP's guest-physical address. For Linux and
- * Multiboot2 kernels. */
+ * memory; *rsdp gets the RSDP's guest-physical address. Where its layout
+ * has a BIOS area (Multiboot partitions: guest_layout_rsdp_copy()), a
+ * copy of the RSDP goes there too, for kernels that scan for it. For
+ * every kernel, after it is loaded (a load zeroes the memory). */
 bool platform_build_tables(struct partition *p, gpa_t *rsdp, char *err, size_t n);
 
 /* A guest's IN or OUT: the device on the bus, or the unclaimed-port
  * policy above. */
 void platform_port_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *value);
+
+/*
+ * A guest's access of size bytes (1, 2, 4 or 8) at guest-physical gpa that
+ * is not its RAM (the backend's EPT violation, decoded): the emulated
+ * device there, through the partition's bus (BUS_MMIO). On a read the
+ * device fills *value (zero-extended); on a write *value is the data.
+ * False if no device holds the whole access: the caller then applies the
+ * partition's violation policy, as for memory outside the partition.
+ * Takes the device's lock; call it with no partition lock held.
+ */
+bool platform_mmio(struct vcpu *v, u64 gpa, unsigned size, bool write, u64 *value);
 
 #endif

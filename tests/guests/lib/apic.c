@@ -70,15 +70,25 @@ void delay_cycles(u64 cycles)
 
 extern const u8 ap_tramp_start[], ap_tramp_end[];
 static volatile ap_fn ap_callback;
+static volatile bool ap_x2apic = true;
 
 void ap_main_c(u32 slot);
 void ap_main_c(u32 slot)
 {
 	idt_load();
-	apic_enable(); /* x2APIC mode is per CPU: each AP sets its own */
+	if (ap_x2apic)
+		apic_enable(); /* x2APIC mode is per CPU: each AP sets its own */
 	if (ap_callback)
 		ap_callback(slot);
 	guest_idle();
+}
+
+void ap_prepare(ap_fn fn, bool enable_x2apic)
+{
+	memcpy((void *)TRAMPOLINE_BASE, ap_tramp_start, (size_t)(ap_tramp_end - ap_tramp_start));
+	ap_callback = fn;
+	ap_x2apic = enable_x2apic;
+	__asm__ volatile("" ::: "memory");
 }
 
 void ap_start(const u32 *ids, u32 n, ap_fn fn)
@@ -90,9 +100,7 @@ void ap_start(const u32 *ids, u32 n, ap_fn fn)
 	bool hv = hv_present();
 	u64 init_wait = hv ? 1000000 : 40000000, sipi_wait = hv ? 100000 : 800000;
 
-	memcpy((void *)TRAMPOLINE_BASE, ap_tramp_start, (size_t)(ap_tramp_end - ap_tramp_start));
-	ap_callback = fn;
-	__asm__ volatile("" ::: "memory");
+	ap_prepare(fn, true);
 	for (u32 i = 0; i < n; i++)
 		apic_send_ipi(ids[i], ICR_INIT);
 	delay_cycles(init_wait);

@@ -24,6 +24,15 @@ typedef uint64_t u64;
 void guest_main(u32 magic, u32 mbi);
 void lib_init(void);
 void idt_load(void); /* lib_init did it for the BSP; each AP does it too */
+/* Point vector (32-255) at h, a function declared
+ *     __attribute__((interrupt)) void h(struct interrupt_frame *f);
+ * (GCC's x86 interrupt attribute: it saves every register it uses and
+ * returns with IRET). One IDT serves every CPU, so this takes effect on
+ * all of them at once. A handler that an APIC interrupt reaches ends it
+ * with its EOI itself. Without one, a vector is an IRET (no EOI). */
+struct interrupt_frame;
+typedef void (*irq_handler)(struct interrupt_frame *);
+void idt_set_handler(unsigned vector, irq_handler h);
 /* Stop for good: "sti; hlt" forever under Tessera (a halt with interrupts
  * off counts as a crash there, see README), "cli; hlt" otherwise. */
 void guest_idle(void) __attribute__((noreturn));
@@ -216,9 +225,40 @@ void apic_send_ipi(u32 apic_id, u32 icr_low);
 void delay_cycles(u64 cycles);
 
 /* Start the given CPUs (INIT-SIPI-SIPI, SDM Vol. 3A 9.4.4.1) in the
- * real-mode trampoline; each runs fn(slot) on its own stack with this
- * IDT, slot = 0, 1, ... in arrival order, then idles. */
+ * real-mode trampoline; each enables x2APIC (apic_enable), then runs
+ * fn(slot) on its own stack with this IDT, slot = 0, 1, ... in arrival
+ * order, then idles. */
 typedef void (*ap_fn)(u32 slot);
 void ap_start(const u32 *apic_ids, u32 n, ap_fn fn);
+/* The first half of ap_start for a guest that sends INIT and SIPI itself
+ * (SIPI vector TRAMPOLINE_VECTOR): copies the trampoline and sets what
+ * each AP runs. With enable_x2apic false an AP leaves its APIC as it
+ * found it and fn does what it wants with it. */
+void ap_prepare(ap_fn fn, bool enable_x2apic);
+
+/* ------------------------------------------------------------ PC devices
+ * pc.c: the RTC/CMOS (MC146818 at 0x70/0x71) and PIT channel 2 (8254 at
+ * 0x42/0x43, gated and read through port 0x61), used as a bare-metal
+ * kernel uses them at boot. */
+#define PIT_HZ 1193182u /* the PIT's input clock */
+
+u8 cmos_read(u8 reg);
+void cmos_write(u8 reg, u8 v);
+struct rtc_time {
+	u32 year, mon, day, hour, min, sec; /* year with its century (reg 0x32) */
+};
+/* Waits (bounded) for the update-in-progress bit to clear, then reads the
+ * date and time in the encoding register B says (BCD or binary, 12 or 24
+ * hours). */
+void rtc_read(struct rtc_time *t);
+/* Channel 2 in mode 0 with count 0 (= 65536), in two steps so that the
+ * caller can take its timestamps around the start: pit_ch2_arm() opens
+ * the gate (speaker off) and writes the control word and the count's low
+ * byte; pit_ch2_start() writes the high byte, which starts the count;
+ * pit_ch2_wait() polls OUT2 (port 0x61 bit 5), which rises 65536 PIT
+ * clocks later, and returns false if it never did (spin bound). */
+void pit_ch2_arm(void);
+void pit_ch2_start(void);
+bool pit_ch2_wait(void);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * The guest's IDT (SDM Vol. 3A 6.10-6.11): 32-bit interrupt gates, the 32
  * exception vectors to exceptions.S (fatal unless a probe is armed), the
- * rest to an IRET.
+ * rest to an IRET unless a guest installs a handler (idt_set_handler).
  */
 #include "guest.h"
 
@@ -26,6 +26,12 @@ static void set_gate(unsigned v, u32 handler)
 	idt[v].zero = 0;
 	idt[v].type = 0x8E;
 	idt[v].off_hi = (u16)(handler >> 16);
+}
+
+void idt_set_handler(unsigned vector, irq_handler h)
+{
+	if (vector >= 32 && vector < 256)
+		set_gate(vector, (u32)h);
 }
 
 void idt_load(void)

@@ -62,6 +62,7 @@
 /* Thermal and power control a partition does not get: ECX 7 EST, 8 TM2;
  * EDX 22 ACPI (thermal monitor and clock control MSRs), 29 TM. */
 #define CPUID1_ECX_POWER ((1u << 7) | (1u << 8))
+#define CPUID1_EDX_APIC (1u << 9) /* on-chip APIC, enabled in IA32_APIC_BASE */
 #define CPUID1_EDX_POWER ((1u << 22) | (1u << 29))
 /* CPUID leaf 06H EAX bit 2: APIC timer always running (ARAT). */
 #define CPUID6_EAX_ARAT (1u << 2)
