@@ -30,7 +30,7 @@ HOST_CC ?= gcc
 # Debian packages everything here needs (see `make deps`).
 DEB_PACKAGES := gcc make binutils gnu-efi mtools bochs bochsbios vgabios ovmf \
 	qemu-system-x86 python3 python3-pexpect python3-pytest python3-pytest-xdist \
-	libcmocka-dev libtsan2
+	libcmocka-dev libtsan2 clang libclang-rt-14-dev
 
 WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
 INCLUDES := -Ihv/include -Iarch/x86_64/include -Idrivers/include
@@ -190,6 +190,59 @@ $(BUILD)/host/tessera-check: tools/tessera-check.c $(CHECK_SRCS) $(HEADERS)
 unit: $(UNIT_TESTS) $(TSAN_TESTS)
 	@set -e; for t in $(UNIT_TESTS) $(TSAN_TESTS); do echo "== $$t"; $$t; done
 
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer harnesses of the portable code (tests/fuzz/README.md), built
+# with Debian's clang. The portable files get coverage instrumentation
+# (fuzzer-no-link) and the same sanitizers as the unit tests; each harness
+# links them with libFuzzer's main. A run fuzzes a copy of the seed corpus
+# in $(BUILD)/fuzz/corpus/NAME (kept between runs, so it grows), writes
+# crashing inputs to $(BUILD)/fuzz/artifacts/ and its log to
+# $(BUILD)/fuzz/logs/NAME.log, and fails on any crash, leak, UB report,
+# failed invariant or input slower than FUZZ_TIMEOUT seconds.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_TIMEOUT ?= 10
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -O1 -g $(WARN) -DTESSERA_HOSTED -Ihv/include -Iarch/x86_64/include \
+	$(FUZZ_SAN)
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
+FUZZ_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(PORTABLE_SRCS))
+
+$(BUILD)/fuzz/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OBJS) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< $(FUZZ_OBJS)
+
+# Run every harness for $(1) seconds, one after the other.
+define fuzz_run
+	@set -e; mkdir -p $(BUILD)/fuzz/logs $(BUILD)/fuzz/artifacts; \
+	for n in $(FUZZ_NAMES); do \
+		c=$(BUILD)/fuzz/corpus/$$n; mkdir -p $$c; cp tests/fuzz/corpus/$$n/* $$c/; \
+		log=$(BUILD)/fuzz/logs/$$n.log; \
+		dict=; if [ -f tests/fuzz/$$n.dict ]; then dict=-dict=tests/fuzz/$$n.dict; fi; \
+		if $(BUILD)/fuzz/fuzz_$$n -max_total_time=$(1) -timeout=$(FUZZ_TIMEOUT) \
+			-print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/artifacts/$$n- \
+			$$dict $$c >$$log 2>&1; then \
+			printf 'fuzz: %-10s %s\n' $$n \
+				"$$(grep -E '^#[0-9]+' $$log | tail -n 1 | sed 's/[[:space:]][[:space:]]*/ /g')"; \
+		else \
+			tail -n 40 $$log; echo "fuzz: $$n FAILED (log: $$log)"; exit 1; \
+		fi; \
+	done
+endef
+
+.PHONY: fuzz fuzz-smoke fuzz-build
+fuzz-build: $(FUZZ_BINS)
+fuzz: fuzz-build
+	$(call fuzz_run,$(FUZZ_SECONDS))
+fuzz-smoke: fuzz-build
+	$(call fuzz_run,$(FUZZ_SMOKE_SECONDS))
+
 # ---------------------------------------------------------------- running
 .PHONY: deps
 deps:
@@ -220,6 +273,7 @@ TEST_JOBS ?= 2
 .PHONY: test
 test: deps
 	$(MAKE) unit
+	$(MAKE) fuzz-smoke
 	$(MAKE) all fault-image hooks-image xapic-image linux-guest
 	TESSERA_BUILD=$(BUILD) $(PYTHON) -m pytest -v -n $(TEST_JOBS) --dist loadfile --durations=0 \
 		tests/integration
@@ -245,6 +299,8 @@ help:
 	@echo "  make test       unit tests, then boot tests under Bochs and QEMU"
 	@echo "                  (a Linux partition too: fetches the Linux test guest)"
 	@echo "  make unit       host unit tests only (with ThreadSanitizer tests of shared code)"
+	@echo "  make fuzz       run every libFuzzer harness (tests/fuzz) FUZZ_SECONDS=N each"
+	@echo "                  (default 60); make test runs each for FUZZ_SMOKE_SECONDS (5)"
 	@echo "  make fault-image  the test build that faults in the core ($(BUILD)/fault)"
 	@echo "  make hooks-image  the test build with test hooks, e.g. HC_TEST_HOLD ($(BUILD)/hooks)"
 	@echo "  make xapic-image  the test build that drives the host APICs in xAPIC mode ($(BUILD)/xapic)"

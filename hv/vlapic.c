@@ -178,8 +178,12 @@ struct vlapic_op vlapic_read(struct vlapic *l, unsigned reg)
 u64 vlapic_hw_read_filter(const struct vlapic *l, unsigned reg, u64 hw)
 {
 	(void)l;
+	/* Every register that reaches here is 32 bits (an x2APIC RDMSR's
+	 * bits 63:32 are reserved), VER included: VER used to skip this mask
+	 * and pass bits 63:32 of the RDMSR through (found by
+	 * tests/fuzz/fuzz_vlapic.c). */
 	if (reg == VLAPIC_VER)
-		return hw & ~(u64)VLAPIC_VER_EOI_SUPPRESS;
+		hw &= ~(u64)VLAPIC_VER_EOI_SUPPRESS;
 	return hw & 0xffffffffu;
 }
 

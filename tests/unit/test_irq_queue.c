@@ -14,8 +14,13 @@ static void test_empty(void **state)
 
 	(void)state;
 	irq_queue_clear(&q);
+	assert_true(irq_queue_empty(&q));
 	assert_int_equal(irq_queue_highest(&q), -1);
 	assert_int_equal(irq_queue_take(&q), -1);
+	irq_queue_add(&q, 0xc0);
+	assert_false(irq_queue_empty(&q));
+	assert_int_equal(irq_queue_take(&q), 0xc0);
+	assert_true(irq_queue_empty(&q));
 }
 
 static void test_priority_order(void **state)

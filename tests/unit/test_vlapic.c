@@ -176,6 +176,10 @@ static void test_tpr_svr_and_virtual_lvts(void **state)
 	/* EOI-broadcast suppression (bit 12) is not offered. */
 	assert_int_equal(vlapic_write(&l, VLAPIC_SVR, 0x11ff).value, 0x1ff);
 	assert_int_equal(vlapic_hw_read_filter(&l, VLAPIC_VER, 0x01050014), 0x00050014);
+	/* Found by tests/fuzz/fuzz_vlapic.c: VER is 32 bits like the rest;
+	 * bits 63:32 of an x2APIC RDMSR do not reach the guest. */
+	assert_int_equal(vlapic_hw_read_filter(&l, VLAPIC_VER, 0xffffffff01050014ull),
+			 0x00050014);
 	/* LINT0 unmasked by the guest: virtual; never to the hardware. */
 	op = vlapic_write(&l, VLAPIC_LVT_LINT0, 0x700);
 	assert_int_equal(op.what, VLAPIC_DONE);

@@ -126,15 +126,23 @@ static void inject_gp(void)
 	inject_exception(EXC_GP, true, 0);
 }
 
-/* General register n as numbered in exit qualifications (Table 28-3). */
+/* General register n as numbered in exit qualifications (Table 28-3) and
+ * in ModRM: where it lives in struct guest_regs. RSP (4) lives in the
+ * VMCS. A constant table, not one built per call: the MMIO path reads and
+ * writes all sixteen. */
+#define REG_AT(r) ((u8)(offsetof(struct guest_regs, r) / sizeof(u64)))
+#define REG_IN_VMCS 0xff
+static const u8 gpr_slot[16] = {
+	REG_AT(rax), REG_AT(rcx), REG_AT(rdx), REG_AT(rbx), REG_IN_VMCS, REG_AT(rbp),
+	REG_AT(rsi), REG_AT(rdi), REG_AT(r8),  REG_AT(r9),  REG_AT(r10), REG_AT(r11),
+	REG_AT(r12), REG_AT(r13), REG_AT(r14), REG_AT(r15),
+};
+
 static u64 *gpr(struct vcpu *v, unsigned n)
 {
-	u64 *const map[16] = {
-		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx, NULL, &v->regs.rbp,
-		&v->regs.rsi, &v->regs.rdi, &v->regs.r8, &v->regs.r9, &v->regs.r10,
-		&v->regs.r11, &v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
-	};
-	return map[n & 15]; /* NULL for RSP: it lives in the VMCS */
+	u8 slot = gpr_slot[n & 15];
+
+	return slot == REG_IN_VMCS ? NULL : (u64 *)&v->regs + slot;
 }
 
 static u64 read_gpr(struct vcpu *v, unsigned n)
@@ -829,7 +837,9 @@ static bool device_access(void *ctx, u64 gpa, unsigned size, bool write, u64 *va
 	       platform_mmio(v, gpa, size, write, value);
 }
 
-/* The guest's registers in ModRM order, rSP from the VMCS. */
+/* The guest's registers in ModRM order, rSP from the VMCS; written back
+ * only where the instruction changed them (an MMIO exit is frequent: an
+ * xAPIC guest has one per EOI). */
 static void regs_to_cpu(struct vcpu *v, struct mmio_cpu *c)
 {
 	for (unsigned i = 0; i < 16; i++)
@@ -837,11 +847,13 @@ static void regs_to_cpu(struct vcpu *v, struct mmio_cpu *c)
 	c->rflags = vmcs_readl(GUEST_RFLAGS);
 }
 
-static void cpu_to_regs(struct vcpu *v, const struct mmio_cpu *c)
+static void cpu_to_regs(struct vcpu *v, const struct mmio_cpu *old, const struct mmio_cpu *c)
 {
 	for (unsigned i = 0; i < 16; i++)
-		write_gpr(v, i, c->gpr[i]);
-	vmcs_writel(GUEST_RFLAGS, c->rflags);
+		if (c->gpr[i] != old->gpr[i])
+			write_gpr(v, i, c->gpr[i]);
+	if (c->rflags != old->rflags)
+		vmcs_writel(GUEST_RFLAGS, c->rflags);
 }
 
 /*
@@ -863,7 +875,7 @@ static enum exit_action emulate_mmio(struct vcpu *v, gpa_t gpa)
 	u64 linear = vmcs_readl(GUEST_CS_BASE) + rip;
 	u8 bytes[INSN_MAX_LEN];
 	struct insn in;
-	struct mmio_cpu c;
+	struct mmio_cpu c, before;
 	const char *why = "its bytes could not be read";
 	size_t n;
 
@@ -872,8 +884,9 @@ static enum exit_action emulate_mmio(struct vcpu *v, gpa_t gpa)
 	n = guest_read_linear(&m, linear, bytes, sizeof(bytes), read_guest_phys, v->part);
 	if (n && insn_decode(bytes, n, bits, &in, &why)) {
 		regs_to_cpu(v, &c);
+		before = c;
 		if (mmio_emulate(&in, &c, gpa, device_access, v, &why)) {
-			cpu_to_regs(v, &c);
+			cpu_to_regs(v, &before, &c);
 			vmcs_writel(GUEST_RIP, rip + in.len);
 			/* As skip_instruction(): the shadow ends with it (25.4.2). */
 			vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,

@@ -35,6 +35,12 @@ static inline void irq_queue_add(struct irq_queue *q, u8 vector)
 	q->pending[vector / 64] |= 1ull << (vector % 64);
 }
 
+/* Nothing waiting: the test before every VM entry, kept inline. */
+static inline bool irq_queue_empty(const struct irq_queue *q)
+{
+	return !(q->pending[0] | q->pending[1] | q->pending[2] | q->pending[3]);
+}
+
 /* The highest vector waiting, or -1. */
 int irq_queue_highest(const struct irq_queue *q);
 

@@ -323,7 +323,7 @@ int vcpu_virq_ack(struct vcpu *v);
 /* Is any interrupt waiting for v (its queue, or the PIC's for vCPU 0)? */
 static inline bool vcpu_irq_waiting(const struct vcpu *v)
 {
-	return irq_queue_highest(&v->irqs) >= 0 || vcpu_virq_waiting(v);
+	return !irq_queue_empty(&v->irqs) || vcpu_virq_waiting(v);
 }
 /* The next interrupt to inject into v, which the backend says can take
  * one now: the highest local APIC vector, else the PIC's (acknowledged at
