@@ -7,7 +7,11 @@
 
 BUILD ?= build
 .DEFAULT_GOAL := all
-EMU ?= bochs
+# The engine `make run` boots: QEMU's TCG (AMD SVM) reaches the console
+# prompt in seconds here, Bochs (Intel VMX) in half a minute or more.
+EMU ?= qemu
+# `make bench` measures Bochs unless EMU is given (EMU=qemu, EMU=kvm).
+BENCH_EMU := $(if $(filter command line environment,$(origin EMU)),$(EMU),bochs)
 CONFIG ?= configs/default.cfg
 # `make run KERNEL=path [INITRD=path] [APPEND="..."] [FORMAT=linux|multiboot]
 # [ALONE=1]`: one more partition, `user`, booting a kernel from this host,
@@ -46,10 +50,11 @@ CORE_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z noexecstack -z norelro \
 	--no-warn-rwx-segments --no-undefined -T linker.ld
 
 CORE_C := $(wildcard hv/*.c hv/lib/*.c hv/console/*.c hv/devices/*.c arch/x86_64/*.c \
-	arch/x86_64/vmx/*.c drivers/*.c)
-CORE_S := $(wildcard arch/x86_64/*.S arch/x86_64/vmx/*.S)
+	arch/x86_64/vmx/*.c arch/x86_64/svm/*.c drivers/*.c)
+CORE_S := $(wildcard arch/x86_64/*.S arch/x86_64/vmx/*.S arch/x86_64/svm/*.S)
 HEADERS := $(wildcard hv/include/tessera/*.h hv/*.h arch/x86_64/include/arch/*.h \
-	arch/x86_64/vmx/*.h drivers/include/drivers/*.h boot/*.h)
+	arch/x86_64/include/arch/*.inc \
+	arch/x86_64/vmx/*.h arch/x86_64/svm/*.h drivers/include/drivers/*.h boot/*.h)
 
 # ---------------------------------------------------------------- the loader
 EFI_INC := /usr/include/efi
@@ -80,7 +85,7 @@ $(1)_LOADER_OBJ := $$(patsubst %.c,$(BUILD)/$(1)/loader/%.o,$(LOADER_C)) \
 $(BUILD)/$(1)/core/%.o: %.c $(HEADERS) Makefile
 	@mkdir -p $$(dir $$@)
 	$(CC) $(CORE_CFLAGS) $(2) -c $$< -o $$@
-$(BUILD)/$(1)/core/%.o: %.S Makefile
+$(BUILD)/$(1)/core/%.o: %.S $(HEADERS) Makefile
 	@mkdir -p $$(dir $$@)
 	$(CC) $(CORE_CFLAGS) $(2) -c $$< -o $$@
 $(BUILD)/$(1)/core.elf: $$($(1)_CORE_OBJ) linker.ld
@@ -147,7 +152,7 @@ linux-guest: $(LINUX_GUEST)
 # Portable files: no arch code, no firmware. They compile unchanged on the
 # host (TESSERA_HOSTED) for the unit tests and tools.
 PORTABLE_SRCS := hv/lib/format.c hv/lib/strutil.c hv/lib/diag.c hv/lib/elf.c \
-	hv/pmm.c hv/memmap.c hv/acpi.c hv/cpus.c hv/config.c hv/config_check.c arch/x86_64/vmx/ept.c hv/multiboot.c \
+	hv/pmm.c hv/memmap.c hv/acpi.c hv/cpus.c hv/config.c hv/config_check.c arch/x86_64/gmap.c hv/multiboot.c \
 	hv/vuart.c hv/ring.c hv/lineout.c hv/console/lineedit.c hv/console/cmd.c \
 	hv/linux_boot.c hv/acpi_build.c hv/acpi_pm.c hv/vpic.c hv/lifecycle.c hv/events.c \
 	hv/guest_out.c hv/multiboot2.c hv/mb_load.c hv/guest_walk.c hv/vlapic.c hv/irq_queue.c hv/irq_route.c hv/guest_layout.c $(wildcard hv/devices/*.c arch/x86_64/insn_decode.c arch/x86_64/mmio_emul.c)
@@ -256,11 +261,12 @@ run: deps esp
 # Measured figures, printed and written to $(BUILD)/bench/results.json.
 .PHONY: bench
 bench: deps $(EFI_IMAGE) guests $(BUILD)/bench/mbboot.efi $(LINUX_GUEST)
-	TESSERA_BUILD=$(BUILD) $(PYTHON) tools/bench.py --emu $(EMU)
+	TESSERA_BUILD=$(BUILD) $(PYTHON) tools/bench.py --emu $(BENCH_EMU)
 
 # ---------------------------------------------------------------- tests
-# Integration tests boot the real image in Bochs (VMX) and QEMU TCG (no
-# VMX) and read the serial console.
+# Integration tests boot the real image in Bochs (Intel VMX) and QEMU TCG
+# (AMD SVM), every test on both (TESSERA_ENGINES=bochs or qemu narrows a
+# run to one), and read the serial console.
 .PHONY: fault-image hooks-image xapic-image
 fault-image: $(BUILD)/fault/tessera.efi
 hooks-image: $(BUILD)/hooks/tessera.efi
@@ -289,14 +295,14 @@ help:
 	@echo "  make            build $(EFI_IMAGE) and $(BUILD)/host/tessera-check"
 	@echo "  make run        boot it in an emulator, serial console on this terminal"
 	@echo "                  (Ctrl-A x quits). Variables:"
-	@echo "                    EMU=bochs|qemu|kvm  (default bochs; qemu = TCG, no VMX;"
-	@echo "                                         kvm = nested KVM, needs an Intel host)"
+	@echo "                    EMU=qemu|bochs|kvm  (default qemu: TCG with AMD SVM, the"
+	@echo "                      fastest here; bochs: Intel VMX; kvm: nested KVM)"
 	@echo "                    CPUS=N  (default 4)   MEM=MiB (default 512)"
 	@echo "                    CONFIG=file (default configs/default.cfg)"
 	@echo "                    KERNEL=path: one more partition booting a host kernel,"
 	@echo "                      with INITRD=path APPEND=\"args\" FORMAT=linux|multiboot"
 	@echo "                      ALONE=1 (without the config's partitions)"
-	@echo "  make test       unit tests, then boot tests under Bochs and QEMU"
+	@echo "  make test       unit tests, then every boot test under Bochs (VMX) and QEMU (SVM)"
 	@echo "                  (a Linux partition too: fetches the Linux test guest)"
 	@echo "  make unit       host unit tests only (with ThreadSanitizer tests of shared code)"
 	@echo "  make fuzz       run every libFuzzer harness (tests/fuzz) FUZZ_SECONDS=N each"
@@ -304,7 +310,8 @@ help:
 	@echo "  make fault-image  the test build that faults in the core ($(BUILD)/fault)"
 	@echo "  make hooks-image  the test build with test hooks, e.g. HC_TEST_HOLD ($(BUILD)/hooks)"
 	@echo "  make xapic-image  the test build that drives the host APICs in xAPIC mode ($(BUILD)/xapic)"
-	@echo "  make bench      measure exit costs, partition vs bare, sizes (EMU=bochs|kvm)"
+	@echo "  make bench      measure exit costs, partition vs bare, sizes"
+	@echo "                  (default Bochs; EMU=qemu or EMU=kvm for the others)"
 	@echo "  make esp        lay out the EFI system partition in $(BUILD)/esp"
 	@echo "  make linux-guest  fetch Debian's cloud kernel and busybox (apt-get download)"
 	@echo "                  and build the Linux test guest in $(BUILD)/linux"

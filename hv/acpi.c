@@ -371,3 +371,30 @@ bool madt_parse(const struct acpi_sdt_header *madt, struct madt_info *out, struc
 			  MAX_CPUS);
 	return true;
 }
+
+void madt_isa_route(const struct madt_info *madt, unsigned irq, struct isa_irq_route *out)
+{
+	u32 gsi = irq;
+	u16 flags = 0;
+	int best = -1;
+
+	*out = (struct isa_irq_route){ 0 };
+	for (unsigned i = 0; i < MIN(madt->niso, (unsigned)MADT_MAX_ISOS); i++)
+		if (madt->iso[i].bus == 0 && madt->iso[i].source == irq) {
+			gsi = madt->iso[i].gsi;
+			flags = madt->iso[i].flags;
+		}
+	for (unsigned i = 0; i < MIN(madt->nioapic, (unsigned)MADT_MAX_IOAPICS); i++)
+		if (madt->ioapic[i].gsi_base <= gsi &&
+		    (best < 0 || madt->ioapic[i].gsi_base > madt->ioapic[best].gsi_base))
+			best = (int)i;
+	if (best < 0)
+		return;
+	out->valid = true;
+	out->ioapic_addr = madt->ioapic[best].address;
+	out->pin = gsi - madt->ioapic[best].gsi_base;
+	/* MPS INTI flags: polarity 1:0 (3 = active low), trigger 3:2 (3 = level);
+	 * 0 means "conforms to the bus": ISA is active high, edge. */
+	out->active_low = (flags & 3) == 3;
+	out->level = ((flags >> 2) & 3) == 3;
+}

@@ -36,6 +36,8 @@ const char *cpu_source_name(enum cpu_source s)
 	return "none";
 }
 
+struct isa_irq_route cpus_irq0;
+
 int cpus_index_of(const struct cpu_list *l, u32 apic_id)
 {
 	for (unsigned i = 0; i < l->count && i < MAX_CPUS; i++)
@@ -49,6 +51,7 @@ static void list_init(struct cpu_list *out, enum cpu_source src, u32 bsp)
 	out->count = 1;
 	out->source = src;
 	out->apic_id[0] = bsp;
+	out->irq0.valid = false;
 }
 
 /* Append apic_id unless already listed (the BSP is listed first). */
@@ -64,6 +67,7 @@ static void list_clear(struct cpu_list *out)
 {
 	out->count = 0;
 	out->source = CPUS_FROM_NONE;
+	out->irq0.valid = false;
 }
 
 bool cpus_from_boot_info(const struct boot_info *bi, struct cpu_list *out, struct diag *d)
@@ -136,6 +140,7 @@ bool cpus_from_madt(const struct madt_info *madt, u32 bsp_apic_id, struct cpu_li
 		}
 		list_add(out, c->apic_id);
 	}
+	madt_isa_route(madt, 0, &out->irq0);
 	return true;
 }
 

@@ -1,7 +1,7 @@
 /*
- * hv_main: the hypervisor core, from the loader's jump to every CPU in VMX
- * root operation. It reads as the boot sequence; docs/boot.md tells the
- * same story with the reasons.
+ * hv_main: the hypervisor core, from the loader's jump to every CPU running
+ * with hardware virtualization on. It reads as the boot sequence;
+ * docs/boot.md tells the same story with the reasons.
  *
  * The loader has called ExitBootServices(): no firmware services remain,
  * interrupts are off, and everything we know about the machine is in
@@ -126,6 +126,7 @@ static void cpus_init(const struct boot_info *bi)
 	}
 	print_diag("tessera: cpus: ");
 	pcpu_count = list.count;
+	cpus_irq0 = list.irq0;
 	for (unsigned i = 0; i < list.count; i++) {
 		pcpus[i].index = i;
 		pcpus[i].apic_id = list.apic_id[i];
@@ -147,19 +148,21 @@ static void config_init(const struct boot_info *bi)
 		   hv_config.npartitions, hv_config.npartitions == 1 ? "" : "s", valid);
 }
 
-/* The line every CPU prints when it is ready for guests. */
+/* The line every CPU prints when it is ready for guests. The state
+ * changes after the line, so the BSP's summary (report_cpus), which waits
+ * for it, always comes after every CPU's own line. */
 static void cpu_online(struct pcpu *c)
 {
 	char why[160];
 
 	if (!arch_virt_enable(c, why, sizeof(why))) {
 		str_copy(c->fail_reason, why, sizeof(c->fail_reason));
-		c->state = PCPU_FAILED;
 		log_printf("cpu %u failed apic=%u: %s\n", c->index, c->apic_id, why);
+		__atomic_store_n(&c->state, PCPU_FAILED, __ATOMIC_RELEASE);
 		return;
 	}
-	c->state = PCPU_ONLINE;
 	log_printf("cpu %u online apic=%u %s=on\n", c->index, c->apic_id, arch_virt_name());
+	__atomic_store_n(&c->state, PCPU_ONLINE, __ATOMIC_RELEASE);
 }
 
 void hv_ap_main(struct pcpu *c)
@@ -197,7 +200,7 @@ static void start_aps(const struct boot_info *bi)
 			log_printf("cpu %u failed apic=%u: %s\n", i, c->apic_id, c->fail_reason);
 		}
 	}
-	/* Started APs finish enabling VMX on their own; wait for all. */
+	/* Started APs turn on virtualization on their own; wait for all. */
 	deadline = arch_time_ns() + AP_ONLINE_TIMEOUT_US * 1000;
 	for (unsigned i = 1; i < pcpu_count; i++)
 		while ((pcpus[i].state == PCPU_ALIVE || pcpus[i].state == PCPU_STARTING) &&

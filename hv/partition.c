@@ -157,11 +157,11 @@ static void wake(struct vcpu *v, u32 req)
 		return;
 	if (req & (VCPU_REQ_STOP | VCPU_REQ_PAUSE))
 		arch_cpu_preempt(v->pcpu);
-	else if (req & VCPU_REQ_KICK)
+	else if (req & (VCPU_REQ_KICK | VCPU_REQ_START | VCPU_REQ_RELOAD))
 		arch_cpu_kick(v->pcpu);
-	/* START and RELOAD find a vCPU that polls for them (idle, or
-	 * waiting for its SIPI): no interrupt, which would only cost its
-	 * guest an exit. */
+	/* START and RELOAD find a vCPU that is out of guest mode (idle, or
+	 * waiting for its SIPI), asleep in arch_cpu_idle(): the kick wakes
+	 * it (vcpu.c). */
 }
 
 void vcpu_request(struct vcpu *v, u32 req)
@@ -575,9 +575,11 @@ bool partition_start(struct partition *p, char *why, size_t n)
 	}
 	partition_transition_locked(p, PART_SET(PART_STOPPED), PART_RUNNING);
 	/* The boot state and registers above are handed over with START. */
-	for (unsigned i = 0; i < p->nvcpus; i++)
+	for (unsigned i = 0; i < p->nvcpus; i++) {
 		request_replace(&p->vcpus[i], VCPU_REQ_STOP | VCPU_REQ_PAUSE | VCPU_REQ_RELOAD,
 				VCPU_REQ_START);
+		wake(&p->vcpus[i], VCPU_REQ_START);
+	}
 	spin_unlock(&p->lock);
 	log_printf("tessera: partition %s started\n", p->name);
 	return true;
@@ -652,7 +654,7 @@ bool partition_pause(struct partition *p, char *why, size_t n)
 		struct vcpu *v = &p->vcpus[i];
 
 		/* The console's own CPU's vCPU is between two exits right now:
-		 * its state is in its VMCS, current on this CPU. It holds in
+		 * its state is in its control structure, current on this CPU. It holds in
 		 * vcpu_check_requests() once the command returns. */
 		if (v == parked && vcpu_run_state(v) == VCPU_RUNNING) {
 			arch_vcpu_snapshot(v, &v->snap);
@@ -690,6 +692,7 @@ bool partition_resume(struct partition *p)
 		struct vcpu *v = &p->vcpus[i];
 
 		request_replace(v, VCPU_REQ_PAUSE, 0);
+		wake(v, VCPU_REQ_KICK); /* it may sleep in hold() or waiting for a SIPI */
 		/* Marked by partition_pause() and not held yet: it runs on. */
 		if (v == parked && vcpu_run_state(v) == VCPU_PAUSED) {
 			spin_lock(&p->lock);
@@ -730,25 +733,25 @@ void partition_fail(struct partition *p, const char *fmt, ...)
  */
 static void log_exit_summary(struct partition *p)
 {
-	u64 count[VCPU_EXIT_REASONS] = { 0 }, total = 0;
+	u64 count[EXIT_KINDS] = { 0 }, total = 0;
 	u64 ms = (arch_time_ns() - p->started_ns) / 1000000;
 	char top[160] = "";
 
 	for (unsigned i = 0; i < p->nvcpus; i++) {
 		total += p->vcpus[i].exits;
-		for (unsigned r = 0; r < VCPU_EXIT_REASONS; r++)
+		for (unsigned r = 0; r < EXIT_KINDS; r++)
 			count[r] += p->vcpus[i].exit_count[r];
 	}
 	for (int k = 0; k < 3; k++) {
 		unsigned best = 0;
 		char item[48];
 
-		for (unsigned r = 1; r < VCPU_EXIT_REASONS; r++)
+		for (unsigned r = 1; r < EXIT_KINDS; r++)
 			if (count[r] > count[best])
 				best = r;
 		if (!count[best])
 			break;
-		strfmt(item, sizeof(item), "%s%s %llu", k ? ", " : "", arch_exit_reason_name(best),
+		strfmt(item, sizeof(item), "%s%s %llu", k ? ", " : "", exit_kind_name(best),
 		       (unsigned long long)count[best]);
 		str_append(top, item, sizeof(top));
 		count[best] = 0;

@@ -74,3 +74,25 @@ u64 vcpu_timer_deadline(struct vcpu *v)
 	now = arch_time_ns();
 	return now >= next ? timers_poll(p, now) : next;
 }
+
+/*
+ * Where the backend cannot make a guest leave guest mode at a deadline of
+ * its own (arch_guest_deadline_exits() false: some CPUs have no such
+ * timer), the console's CPU watches the deadlines instead and kicks
+ * vCPU 0 when one has passed, once per deadline; vCPU 0 then raises the
+ * edge before its next entry. The resolution is the console loop's.
+ */
+void timers_watch(u64 now)
+{
+	for (unsigned i = 0; i < npartitions; i++) {
+		struct partition *p = &partitions[i];
+		struct vcpu *v0 = &p->vcpus[0];
+		u64 next = __atomic_load_n(&p->timer_next_ns, __ATOMIC_ACQUIRE);
+
+		if (!next || next > now || p->timer_kicked_ns == next ||
+		    __atomic_load_n(&v0->run, __ATOMIC_ACQUIRE) != VCPU_RUNNING)
+			continue;
+		p->timer_kicked_ns = next;
+		vcpu_request(v0, VCPU_REQ_KICK);
+	}
+}

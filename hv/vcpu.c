@@ -47,6 +47,20 @@ static u32 requests_of(const struct vcpu *v)
 	return __atomic_load_n(&v->requests, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * A vCPU out of guest mode with nothing to do sleeps until an interrupt:
+ * every request that ends the wait comes with a kick (partition.c wake).
+ * On the CPU the console shares it keeps polling instead, as the
+ * console's steps run from here.
+ */
+static void idle_wait(const struct vcpu *v)
+{
+	if (v->shares_console)
+		__builtin_ia32_pause();
+	else
+		arch_cpu_idle();
+}
+
 /* An AP: wait for its SIPI (not while paused), a stop, or a new start. */
 static bool wait_for_sipi(struct vcpu *v)
 {
@@ -58,7 +72,7 @@ static bool wait_for_sipi(struct vcpu *v)
 		if ((req & VCPU_REQ_RELOAD) && !(req & VCPU_REQ_PAUSE) && partition_vcpu_take_sipi(v))
 			return true;
 		vcpu_host_work(v);
-		__builtin_ia32_pause();
+		idle_wait(v);
 	}
 }
 
@@ -80,7 +94,7 @@ void vcpu_loop(unsigned pcpu)
 		}
 		if (!partition_vcpu_begin(v)) {
 			vcpu_host_work(v);
-			__builtin_ia32_pause();
+			idle_wait(v);
 			continue;
 		}
 		if (v->index == 0 || wait_for_sipi(v))
@@ -101,7 +115,7 @@ static void hold(struct vcpu *v)
 	spin_unlock(&p->lock);
 	while ((requests_of(v) & (VCPU_REQ_PAUSE | VCPU_REQ_LEAVE)) == VCPU_REQ_PAUSE) {
 		vcpu_host_work(v); /* the console may share this CPU: it resumes us */
-		__builtin_ia32_pause();
+		idle_wait(v);
 	}
 	spin_lock(&p->lock);
 	__atomic_store_n(&v->run, VCPU_RUNNING, __ATOMIC_RELEASE);
@@ -123,7 +137,36 @@ bool vcpu_check_requests(struct vcpu *v)
 	return requests_of(v) & VCPU_REQ_LEAVE;
 }
 
-void vcpu_trace_exit(struct vcpu *v, unsigned reason, u64 rip, u64 qualification)
+static const char *const exit_kind_names[EXIT_KINDS] = {
+	[EXIT_KIND_OTHER] = "other",
+	[EXIT_KIND_CPUID] = "CPUID",
+	[EXIT_KIND_IO] = "I/O instruction",
+	[EXIT_KIND_RDMSR] = "RDMSR",
+	[EXIT_KIND_WRMSR] = "WRMSR",
+	[EXIT_KIND_HLT] = "HLT",
+	[EXIT_KIND_HYPERCALL] = "hypercall",
+	[EXIT_KIND_MEMORY] = "guest-physical access",
+	[EXIT_KIND_INTERRUPT] = "external interrupt",
+	[EXIT_KIND_NMI] = "NMI",
+	[EXIT_KIND_IRQ_WINDOW] = "interrupt window",
+	[EXIT_KIND_TIMER] = "timer",
+	[EXIT_KIND_CR] = "CR access",
+	[EXIT_KIND_XSETBV] = "XSETBV",
+	[EXIT_KIND_EXCEPTION] = "exception",
+	[EXIT_KIND_TRIPLE_FAULT] = "triple fault",
+	[EXIT_KIND_INIT] = "INIT signal",
+	[EXIT_KIND_VIRT_INSN] = "virtualization instruction",
+	[EXIT_KIND_ENTRY_FAILED] = "VM entry failed",
+};
+
+const char *exit_kind_name(unsigned kind)
+{
+	return kind < EXIT_KINDS ? exit_kind_names[kind] : "unknown";
+}
+
+/* The backend's own reason goes last, in brackets: "[<backend> 0xa CPUID]". */
+void vcpu_trace_exit(struct vcpu *v, enum exit_kind kind, unsigned reason, u64 rip,
+		     u64 qualification)
 {
 	struct partition *p = v->part;
 
@@ -131,9 +174,10 @@ void vcpu_trace_exit(struct vcpu *v, unsigned reason, u64 rip, u64 qualification
 		return;
 	if (__atomic_sub_fetch(&p->trace_left, 1, __ATOMIC_RELAXED) < 0)
 		return;
-	log_printf("trace %s vcpu %u: %s rip=0x%llx qual=0x%llx rax=0x%llx\n", p->name, v->index,
-		   arch_exit_reason_name(reason), (unsigned long long)rip,
-		   (unsigned long long)qualification, (unsigned long long)v->regs.rax);
+	log_printf("trace %s vcpu %u: %s rip=0x%llx qual=0x%llx rax=0x%llx [%s 0x%x %s]\n",
+		   p->name, v->index, exit_kind_name(kind), (unsigned long long)rip,
+		   (unsigned long long)qualification, (unsigned long long)v->regs.rax,
+		   arch_virt_name(), reason, arch_exit_reason_name(reason));
 }
 
 void vcpu_host_work(struct vcpu *v)
@@ -143,7 +187,7 @@ void vcpu_host_work(struct vcpu *v)
 }
 
 /* Guest-physical [gpa, gpa + len) inside the partition's RAM: a host
- * pointer, or NULL. RAM is what its layout says, the same that its EPT
+ * pointer, or NULL. RAM is what its layout says, the same that its guest-physical map
  * maps, so the hypervisor touches nothing the guest could not. */
 void *partition_guest_ptr(struct partition *p, u64 gpa, u64 len)
 {

@@ -27,8 +27,10 @@ timeout, a partition FAILED, a wrong checksum), and says which.
 
 Under Bochs (tools/emu.py: `clock: sync=none`, ips=50,000,000) the TSC
 advances with retired instructions, so "cycles" are stable instruction
-counts and a "guest second" is 50 M of them; on hardware (--emu kvm:
-nested, or a real machine) they are real cycles.
+counts and a "guest second" is 50 M of them. Under QEMU's TCG (--emu qemu)
+the machine runs with -icount shift=0: the TSC counts instructions too,
+one nanosecond each, so a "guest second" is 10^9 of them. On hardware
+(--emu kvm: nested, or a real machine) they are real cycles.
 """
 import argparse
 import json
@@ -66,7 +68,7 @@ def compute_checksum():
 # matters when something is broken.
 RESTARTS = 100  # issue 4: `make bench` restarts a partition 100 times
 
-TIMEOUT = {"bochs": 400, "kvm": 120, "qemu": 120}
+TIMEOUT = {"bochs": 400, "kvm": 120, "qemu": 400}
 
 
 class BenchError(Exception):
@@ -107,8 +109,9 @@ def boot(name, emu_name, cpus, esp, handlers, missing, workdir, after=None, mem=
     """One emulator run; returns (the emulator's ips) once missing() is
     empty (and after(console), if given, has run), or raises BenchError
     with the tail of the serial output."""
-    m = emu.Machine(emu_name, cpus=cpus, mem=mem, esp=esp, workdir=workdir)
-    log_path = os.path.join(OUT, f"serial-{name}.log")
+    m = emu.Machine(emu_name, cpus=cpus, mem=mem, esp=esp, workdir=workdir,
+                    icount=emu_name == "qemu")
+    log_path = os.path.join(OUT, f"serial-{emu_name}-{name}.log")
     log = open(log_path, "w")
     t0 = time.monotonic()
     print(f"bench: ({name}) booting {emu_name} with {cpus} CPU(s); serial log {log_path}",
@@ -362,8 +365,9 @@ def derive(part, bare, linux, emu_name):
             "emulator": emu_name,
             "detail": (f"Bochs corei7_skylake_x, clock sync=none, ips={part['ips']}: "
                        "TSC = retired instructions" if emu_name == "bochs" else
-                       f"QEMU -accel {'kvm -cpu host' if emu_name == 'kvm' else 'tcg'}: "
-                       "TSC = host cycles"),
+                       "QEMU -accel kvm -cpu host: TSC = host cycles" if emu_name == "kvm" else
+                       "QEMU -accel tcg -cpu max -icount shift=0: TSC = instructions run "
+                       "(1 ns each)"),
             "cpus_tessera": 3, "cpus_bare": 1,
         },
         "exit_cost_cycles": {
@@ -394,7 +398,7 @@ def derive(part, bare, linux, emu_name):
     return res
 
 
-def table(res):
+def rows_of(res):
     e, c, x, s = (res["exit_cost_cycles"], res["compute_cycles"], res["compute_exits"],
                   res["sizes"])
     rows = [
@@ -432,18 +436,41 @@ def table(res):
     for g, v in s["guests"].items():
         rows.append((f"guest {g}.elf", f"{v['file_bytes']} bytes "
                                        f"({v['loaded_bytes']} loaded)"))
-    w = max(len(r[0]) for r in rows)
-    lines = ["", "Tessera benchmark (measured, not asserted)", "-" * (w + 40)]
-    lines += [f"{k:<{w}}  {v}" for k, v in rows]
+    return rows
+
+
+def table(results):
+    """One table: a row per figure, a column per engine measured."""
+    names = list(results)
+    per = {n: dict(rows_of(results[n])) for n in names}
+    labels = []
+    for n in names:
+        labels += [k for k, _ in rows_of(results[n]) if k not in labels]
+    w = max(len(k) for k in labels)
+    lines = ["", "Tessera benchmark (measured, not asserted)"]
+    if len(names) == 1:
+        lines.append("-" * (w + 40))
+        lines += [f"{k:<{w}}  {per[names[0]].get(k, '-')}" for k in labels]
+    else:
+        lines.append("-" * (w + 40))
+        for k in labels:
+            lines.append(f"{k:<{w}}  " + " | ".join(f"{n}: {per[n].get(k, '-')}" for n in names))
     return "\n".join(lines)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--emu", default="bochs", choices=["bochs", "kvm", "qemu"],
-                    help="bochs (default; emulated VMX) or kvm (nested, Intel host)")
+    ap.add_argument("--emu", default="bochs",
+                    help="bochs (default; emulated VMX), qemu (TCG, emulated SVM, "
+                         "-icount) or kvm (nested); several, comma-separated "
+                         "(bochs,qemu), give one table with a column each")
     a = ap.parse_args()
+    engines = [e for e in a.emu.split(",") if e]
+    for e in engines:
+        if e not in TIMEOUT:
+            print(f"bench: unknown engine {e!r} (bochs, qemu, kvm)", file=sys.stderr)
+            return 1
     for f in (TESSERA_EFI, MBBOOT_EFI, os.path.join(GUESTS, "bench.elf"),
               os.path.join(GUESTS, "compute.elf")):
         if not os.path.exists(f):
@@ -451,24 +478,26 @@ def main():
                   file=sys.stderr)
             return 1
     os.makedirs(OUT, exist_ok=True)
-    try:
-        part = run_partitioned(a.emu)
-        bare = run_bare(a.emu)
-        linux = {"xapic": run_linux_idle(a.emu, LINUX_CONFIG, "linux-xapic"),
-                 "x2apic": run_linux_idle(a.emu, LINUX_X2APIC_CONFIG, "linux-x2apic")}
-        want = compute_checksum()
-        for name, r in (("partition", part), ("bare", bare)):
-            if r["compute_checksum"] != want:
-                raise BenchError(f"compute ({name}) checksum 0x{r['compute_checksum']:08x}, "
-                                 f"want 0x{want:08x}: the CPU computed wrong")
-    except BenchError as e:
-        print(f"bench: FAILED: {e}", file=sys.stderr)
-        return 1
-    res = derive(part, bare, linux, a.emu)
-    print(table(res))
+    results = {}
+    for emu_name in engines:
+        try:
+            part = run_partitioned(emu_name)
+            bare = run_bare(emu_name)
+            linux = {"xapic": run_linux_idle(emu_name, LINUX_CONFIG, "linux-xapic"),
+                     "x2apic": run_linux_idle(emu_name, LINUX_X2APIC_CONFIG, "linux-x2apic")}
+            want = compute_checksum()
+            for name, r in (("partition", part), ("bare", bare)):
+                if r["compute_checksum"] != want:
+                    raise BenchError(f"compute ({name}) checksum 0x{r['compute_checksum']:08x}, "
+                                     f"want 0x{want:08x}: the CPU computed wrong")
+        except BenchError as e:
+            print(f"bench: FAILED ({emu_name}): {e}", file=sys.stderr)
+            return 1
+        results[emu_name] = derive(part, bare, linux, emu_name)
+    print(table(results))
     path = os.path.join(OUT, "results.json")
     with open(path, "w") as f:
-        json.dump(res, f, indent=2)
+        json.dump(results[engines[0]] if len(engines) == 1 else results, f, indent=2)
         f.write("\n")
     print(f"\nbench: written to {os.path.relpath(path, ROOT)}")
     return 0

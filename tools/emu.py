@@ -9,8 +9,9 @@ Used two ways:
 
 Emulators:
   bochs  Bochs 2.7, corei7_skylake_x: Intel VMX with EPT (the test machine)
-  qemu   QEMU TCG: emulates AMD SVM, not VMX (Tessera says so and halts)
-  kvm    QEMU with KVM, -cpu host: nested virtualization on an Intel host
+  qemu   QEMU TCG, -cpu max: AMD SVM with nested paging (no VMX)
+  qemu-novirt  QEMU TCG, -cpu qemu64,-svm: neither VMX nor SVM (Tessera says so)
+  kvm    QEMU with KVM, -cpu host: nested virtualization (Intel or AMD host)
 """
 import argparse
 import os
@@ -60,8 +61,13 @@ class Machine:
     """One emulator run. `console` is a pexpect object on the serial port."""
 
     def __init__(self, emu="bochs", cpus=4, mem=512, esp="build/esp", workdir=None,
-                 ips=50_000_000, bochs_info="ignore"):
+                 ips=50_000_000, bochs_info="ignore", icount=False):
         self.emu, self.cpus, self.mem, self.esp = emu, cpus, mem, os.path.abspath(esp)
+        # QEMU only: -icount shift=0, the guest's clocks (the TSC among
+        # them) advance one nanosecond per instruction run, as Bochs' do
+        # per instruction: `make bench EMU=qemu` counts instructions so.
+        # One TCG thread then runs every vCPU in turn.
+        self.icount = icount
         self.ips = ips
         self.bochs_info = bochs_info
         self.workdir = workdir or tempfile.mkdtemp(prefix="tessera-emu-")
@@ -74,7 +80,7 @@ class Machine:
     def start(self, logfile=None):
         if self.emu == "bochs":
             self._start_bochs()
-        elif self.emu in ("qemu", "kvm"):
+        elif self.emu in ("qemu", "qemu-novirt", "kvm"):
             self._start_qemu()
         else:
             raise ValueError(f"unknown emulator {self.emu!r} (bochs, qemu or kvm)")
@@ -107,18 +113,32 @@ class Machine:
                                                  codec_errors="replace", timeout=60)
 
     def _start_qemu(self):
+        # The serial port on a raw pty of our own, as for Bochs: what the
+        # guest sends arrives byte for byte (a pty in its default mode
+        # would turn every "\n" into "\r\n").
         img = self.esp.rstrip("/") + ".img"
+        master, slave = pty.openpty()
+        tty.setraw(slave)
+        self._master, self._slave = master, slave
         args = ["qemu-system-x86_64", "-m", str(self.mem), "-smp", str(self.cpus),
                 "-bios", OVMF, "-drive", f"format=raw,file={img},snapshot=on",
-                "-display", "none", "-monitor", "none", "-serial", "stdio",
-                "-no-reboot", "-net", "none"]
+                "-display", "none", "-monitor", "none", "-serial", os.ttyname(slave),
+                "-no-reboot", "-net", "none",
+                # The same fixed date as Bochs' time0 (BOCHSRC above).
+                "-rtc", "base=2025-12-04T00:00:00"]
         if self.emu == "kvm":
             args += ["-accel", "kvm", "-cpu", "host"]
         else:
-            args += ["-accel", "tcg"]
-        self.console = pexpect.spawn(args[0], args[1:], encoding="utf-8",
-                                     codec_errors="replace", timeout=60)
-        self.proc = self.console
+            args += ["-accel", "tcg", "-cpu",
+                     "qemu64,-svm" if self.emu == "qemu-novirt" else "max"]
+            if self.icount:
+                args += ["-icount", "shift=0"]
+        out = open(os.path.join(self.workdir, "qemu.out"), "wb")
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out,
+                                     stderr=subprocess.STDOUT, cwd=self.workdir,
+                                     start_new_session=True)
+        self.console = pexpect.fdpexpect.fdspawn(master, encoding="utf-8",
+                                                 codec_errors="replace", timeout=60)
 
     # -- stopping -------------------------------------------------------
     def stop(self):
@@ -143,8 +163,11 @@ class Machine:
 
     def emulator_log(self):
         """The emulator's own messages, for test failure reports."""
-        p = os.path.join(self.workdir, "bochs.log")
-        return open(p, errors="replace").read()[-4000:] if os.path.exists(p) else ""
+        for name in ("bochs.log", "qemu.out"):
+            p = os.path.join(self.workdir, name)
+            if os.path.exists(p):
+                return open(p, errors="replace").read()[-4000:]
+        return ""
 
 
 def bridge(machine):
@@ -195,7 +218,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("command", choices=["run"])
-    ap.add_argument("--emu", default="bochs", choices=["bochs", "qemu", "kvm"])
+    ap.add_argument("--emu", default="bochs", choices=["bochs", "qemu", "qemu-novirt", "kvm"])
     ap.add_argument("--cpus", type=int, default=4)
     ap.add_argument("--mem", type=int, default=512)
     ap.add_argument("--esp", default="build/esp")

@@ -3,8 +3,8 @@
  * report.
  *
  * The hypervisor runs with interrupts disabled, except while a CPU waits
- * for its guest's next interrupt (cpu_wait_for_irq in vmx/exit.c
- * handle_hlt): interrupts arrive at irq_dispatch() then; NMIs, which other
+ * for its guest's next interrupt (cpu_wait_for_irq in guest_exit.c
+ * guest_hlt): interrupts arrive at irq_dispatch() then; NMIs, which other
  * CPUs send to preempt this one, at nmi_dispatch() at any time; exceptions
  * (machine check included) at any time. An exception in the hypervisor is a bug:
  * the report names the CPU, the vector, the error code and every register,
@@ -18,7 +18,8 @@
 #include <arch/lapic.h>
 #include <arch/msr.h>
 #include <arch/trapframe.h>
-#include <arch/vmx.h>
+#include <arch/guest.h>
+#include <arch/virt.h>
 #include <arch/x86.h>
 
 /* 64-bit interrupt gate, SDM Vol. 3A 6.14.1, Figure 6-8. */
@@ -108,7 +109,8 @@ static const char *const exception_names[32] = {
 
 /*
  * An interrupt, taken only while a CPU waits for its guest's next
- * interrupt with interrupts enabled (handle_hlt in vmx/exit.c). The kick
+ * interrupt with interrupts enabled (guest_hlt in guest_exit.c, or the window an
+ * SVM exit opens for a physical interrupt). The kick
  * is the hypervisor's: end it; the waiting loop then sees why it came.
  * Any other vector is the guest's: this delivery acknowledged it in the
  * local APIC, as a VM exit with "acknowledge interrupt on exit" would have,
@@ -116,23 +118,23 @@ static const char *const exception_names[32] = {
  */
 void irq_dispatch(u64 vector)
 {
-	if (vector == KICK_VECTOR) {
+	if (vector == KICK_VECTOR || lapic_is_tick(arch_this_cpu()->index, (u8)vector)) {
 		lapic_eoi();
 		return;
 	}
-	vmx_guest_irq_taken((u8)vector);
+	guest_irq_taken((u8)vector);
 }
 
 /*
  * An NMI taken in the hypervisor: another CPU wants this one to look at
  * its vCPU's requests (arch_cpu_preempt). It may have come just after
  * the last look before a VM entry, so the entry must not run the guest
- * for long: vmx_nmi_taken() makes it exit at once. Nothing else happens
+ * for long: the backend makes it exit at once (arch_nmi_taken). Nothing else happens
  * here; the NMI may have interrupted any code, locks held included.
  */
 void nmi_dispatch(void)
 {
-	vmx_nmi_taken();
+	arch_nmi_taken();
 }
 
 /* The faulting CPU's index, or -1 if GS does not point at a pcpu yet

@@ -507,3 +507,53 @@ bool insn_decode(const u8 *bytes, size_t avail, unsigned code_bits, struct insn 
 		*why = ok ? NULL : c.why;
 	return ok;
 }
+
+size_t insn_prefix_len(const u8 *bytes, size_t avail, unsigned code_bits)
+{
+	struct insn scratch;
+	struct cursor c = { .bytes = bytes, .avail = avail, .out = &scratch };
+	struct prefixes p = { 0 };
+	u8 opcode;
+
+	memset(&scratch, 0, sizeof(scratch));
+	if (!read_prefixes(&c, code_bits == 64, &p, &opcode))
+		return 0;
+	return c.pos - 1;
+}
+
+/*
+ * MOV to or from a control register, SDM Vol. 2B "MOV—Move to/from
+ * Control Registers": 0F 22 /r (to CR) and 0F 20 /r (from CR), always
+ * between registers whatever ModRM.mod says; ModRM.reg with REX.R is the
+ * control register, ModRM.rm with REX.B the general register. LOCK (F0)
+ * selects CR8 on AMD outside 64-bit mode (APM Vol. 3, MOV CRn).
+ */
+bool insn_decode_mov_cr(const u8 *bytes, size_t avail, unsigned code_bits,
+			struct insn_mov_cr *out, const char **why)
+{
+	struct insn scratch;
+	struct cursor c = { .bytes = bytes, .avail = avail, .out = &scratch };
+	struct prefixes p = { 0 };
+	u8 opcode, op2, modrm;
+
+	memset(&scratch, 0, sizeof(scratch));
+	memset(out, 0, sizeof(*out));
+	if (!read_prefixes(&c, code_bits == 64, &p, &opcode) || !next(&c, &op2) ||
+	    !next(&c, &modrm)) {
+		if (why)
+			*why = c.why;
+		return false;
+	}
+	if (opcode != 0x0f || (op2 != 0x20 && op2 != 0x22)) {
+		if (why)
+			*why = "not a MOV to or from a control register";
+		return false;
+	}
+	out->to_cr = op2 == 0x22;
+	out->cr = (u8)(((modrm >> 3) & 7) | ((p.rex & 4) ? 8 : 0) | (p.lock ? 8 : 0));
+	out->gpr = (u8)((modrm & 7) | ((p.rex & 1) ? 8 : 0));
+	out->len = (u8)c.pos;
+	if (why)
+		*why = NULL;
+	return true;
+}

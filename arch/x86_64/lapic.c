@@ -6,6 +6,8 @@
 #include <arch/lapic.h>
 #include <arch/cpu.h>
 #include <arch/msr.h>
+#include <tessera/arch.h>
+#include <tessera/limits.h>
 
 #define XAPIC_ICR_LO 0x300
 #define XAPIC_ICR_HI 0x310
@@ -182,4 +184,46 @@ void lapic_reset_for_guest(void)
 	lapic_reg_write(VLAPIC_ESR, 0);
 	lapic_reg_write(VLAPIC_TPR, 0);
 	lapic_reg_write(VLAPIC_SVR, 0x100 | SPURIOUS_VECTOR);
+}
+
+/*
+ * A periodic tick on this CPU's own local APIC timer (SDM Vol. 3A 11.5.4),
+ * for a CPU that runs no guest (the console's): it can then sleep in HLT
+ * between its steps instead of spinning, which on real hardware saves
+ * power and under an emulator gives the host core back to the vCPUs. The
+ * timer's rate is not architectural: it is measured against the TSC over
+ * 1 ms, with divide-by-16 (the divide configuration register, 11.5.4).
+ */
+#define TIMER_PERIODIC (1u << 17)
+#define DCR_DIVIDE_16 0x3
+
+static volatile bool tick_on[MAX_CPUS];
+
+bool lapic_tick_start(unsigned cpu, unsigned hz)
+{
+	u32 left;
+	u64 per_ms, count;
+
+	if (cpu >= MAX_CPUS || !hz)
+		return false;
+	lapic_reg_write(VLAPIC_LVT_TIMER, LVT_MASK);
+	lapic_reg_write(VLAPIC_TIMER_DCR, DCR_DIVIDE_16);
+	lapic_reg_write(VLAPIC_TIMER_ICR, 0xffffffffu);
+	arch_delay_us(1000);
+	left = (u32)lapic_reg_read(VLAPIC_TIMER_CCR);
+	per_ms = 0xffffffffull - left;
+	count = per_ms * 1000 / hz;
+	if (!count || count > 0xffffffffull) {
+		lapic_reg_write(VLAPIC_TIMER_ICR, 0);
+		return false;
+	}
+	tick_on[cpu] = true;
+	lapic_reg_write(VLAPIC_LVT_TIMER, TIMER_PERIODIC | TICK_VECTOR);
+	lapic_reg_write(VLAPIC_TIMER_ICR, count);
+	return true;
+}
+
+bool lapic_is_tick(unsigned cpu, u8 vector)
+{
+	return vector == TICK_VECTOR && cpu < MAX_CPUS && tick_on[cpu];
 }

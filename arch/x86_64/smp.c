@@ -90,10 +90,12 @@ bool arch_cpu_prepare(struct pcpu *c, struct pmm *p)
 	for (int i = 0; i < IST_COUNT; i++)
 		if (!a->ist[i])
 			a->ist[i] = pmm_alloc(p, IST_STACK_SIZE, PAGE_SIZE, PMM_NO_LIMIT);
-	if (!a->vmxon_region)
-		a->vmxon_region = pmm_alloc_page(p, PMM_NO_LIMIT);
+	if (!a->virt_region)
+		a->virt_region = pmm_alloc_page(p, PMM_NO_LIMIT);
+	if (!a->virt_host_state)
+		a->virt_host_state = pmm_alloc_page(p, PMM_NO_LIMIT);
 	if ((!a->stack && c != &pcpus[0]) || !a->ist[0] || !a->ist[1] || !a->ist[2] ||
-	    !a->vmxon_region) {
+	    !a->virt_region || !a->virt_host_state) {
 		str_copy(c->fail_reason, "out of memory for its stacks", sizeof(c->fail_reason));
 		return false;
 	}
@@ -159,7 +161,8 @@ void arch_cpu_kick(unsigned pcpu)
  * in-service vectors (SDM Vol. 3C 26.2), which an interrupt does not (and
  * Bochs 2.7 never delivers an external-interrupt exit to a guest running
  * with IF = 0). An NMI that finds the CPU in the hypervisor arms an
- * immediate exit after its next VM entry instead (vmx_nmi_taken). The
+ * immediate exit after its next VM entry instead (vmx_nmi_taken; under
+ * SVM the NMI is held while GIF is clear, so the next VMRUN exits). The
  * kick goes too: unlike an NMI it stays pending while the CPU has
  * interrupts off, so a CPU about to wait in cpu_wait_for_irq() (which an
  * NMI would wake only if it came after the HLT) still wakes up.
@@ -185,4 +188,14 @@ void ap_main(struct pcpu *c)
 	arch_cpu_init(c);
 	c->state = PCPU_ALIVE;
 	hv_ap_main(c);
+}
+
+bool arch_cpu_tick_start(unsigned hz)
+{
+	return lapic_tick_start(arch_this_cpu()->index, hz);
+}
+
+void arch_cpu_idle(void)
+{
+	cpu_wait_for_irq();
 }

@@ -266,9 +266,9 @@ static void stats_one(struct console *c, struct partition *p, bool reset)
 
 		console_printf(c, "%s vcpu %u (cpu %u): %llu exits\n", p->name, i, v->pcpu,
 			       (unsigned long long)v->exits);
-		for (unsigned r = 0; r < VCPU_EXIT_REASONS; r++)
+		for (unsigned r = 0; r < EXIT_KINDS; r++)
 			if (v->exit_count[r])
-				console_printf(c, "  %-24s %llu\n", arch_exit_reason_name(r),
+				console_printf(c, "  %-24s %llu\n", exit_kind_name(r),
 					       (unsigned long long)v->exit_count[r]);
 		if (reset) {
 			/* Counters are the vCPU's own; a reset races only with

@@ -10,6 +10,7 @@
 #include <tessera/partition.h>
 #include <tessera/spinlock.h>
 #include <tessera/string.h>
+#include <tessera/timers.h>
 #include <drivers/uart16550.h>
 
 /*
@@ -519,9 +520,9 @@ static void drain_output(void)
  * Without a kept CPU (console_cpu = none) the console shares CPU 0 with
  * whatever runs there: console_shared_poll() does one step of the loop
  * below when that CPU is in the hypervisor anyway (after each exit of its
- * vCPU, in HLT and pause waits, and while it has nothing to run). The
- * VMX preemption timer bounds the time between two such moments
- * (docs/console.md, section 8).
+ * vCPU, in HLT and pause waits, and while it has nothing to run). A timer
+ * bounds the time between two such moments (console_start_shared;
+ * docs/console.md, section 8).
  */
 #define SHARED_POLL_INTERVAL_NS (100ull * 1000) /* at most one step per 100 us */
 static int shared_cpu = -1;
@@ -549,19 +550,44 @@ static void console_step(void)
 	poll_input();
 	drain_output();
 	console_supervise();
+	if (!arch_guest_deadline_exits())
+		timers_watch(arch_time_ns());
 }
+
+/*
+ * The kept console CPU sleeps between its steps, woken by a tick of its
+ * own at CONSOLE_TICK_HZ (or any IPI). 2 kHz keeps up with the UART: at
+ * 115200 baud its 16-byte receive FIFO fills in 1.4 ms. Where the tick
+ * cannot be had, the loop spins as before.
+ */
+#define CONSOLE_TICK_HZ 2000
 
 void console_run(u16 port)
 {
+	bool ticking;
+
 	console_start(port);
-	for (;;)
+	ticking = arch_cpu_tick_start(CONSOLE_TICK_HZ);
+	for (;;) {
 		console_step();
+		if (ticking)
+			arch_cpu_idle();
+	}
 }
+
+/* The shared CPU's bound between two steps: the backend's own timer
+ * (a timer of the CPU's own), else a tick from the
+ * machine's PIT at SHARED_TICK_HZ (arch_cpu_external_tick). */
+#define SHARED_TICK_HZ 100
 
 void console_start_shared(u16 port, unsigned cpu)
 {
 	shared_cpu = (int)cpu;
 	console_start(port);
+	if (!arch_guest_deadline_exits() && !arch_cpu_external_tick(cpu, SHARED_TICK_HZ))
+		log_printf("tessera: console: no timer to interrupt cpu %u with (no MADT "
+			   "route for the PIT): a guest there that spins without exits will "
+			   "hold the console up\n", cpu);
 }
 
 void console_shared_poll(void)

@@ -254,7 +254,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (unsigned k = 0; k < 3; k++) {
 		struct insn in, again;
+		struct insn_mov_cr mc;
 		const char *why = NULL;
+		size_t np = insn_prefix_len(bytes, n, modes[k]);
+
+		/* The SVM backend's helpers on the same bytes: never past them. */
+		FUZZ_CHECK(np < INSN_MAX_LEN && np <= n);
+		if (insn_decode_mov_cr(bytes, n, modes[k], &mc, &why))
+			FUZZ_CHECK(mc.len >= 3 && mc.len <= n && mc.cr < 16 && mc.gpr < 16);
+		else
+			FUZZ_CHECK(why && why[0]);
 
 		/* Claiming more than 15 bytes: the decoder reads at most 15. */
 		if (size > INSN_MAX_LEN) {

@@ -103,6 +103,14 @@
 #define NTICKS 10     /* periodic interrupts counted */
 #define PERIOD_HZ 500 /* the periodic timer's aimed rate: every 2 ms */
 
+/* cmdline "slow=K" (1, 2, 4, ... 32) makes every timer K times slower:
+ * the APIC timer's period, the PIT's count and the RTC's rate. Under an
+ * emulator whose clocks follow the host's (QEMU's TCG) an interrupt can
+ * be a few ms late when the host is busy, which a 2 ms period cannot
+ * absorb; the same jitter over periods 32 times longer stays inside the
+ * bounds (a busy 2-core host, another emulator beside it, measured 15 ms). Bochs' clocks count instructions and need none. */
+static u32 slow = 1;
+
 /* The I/O APIC (82093AA datasheet 3.0-3.2; tessera/ioapic.h). */
 #define IOAPIC_BASE 0xFEC00000u
 #define IOAPIC_IOREGSEL 0x00
@@ -116,14 +124,16 @@
 
 #define PIT_CH0 0x40
 #define PIT_CTRL 0x43
-#define PIT_CH0_COUNT 1193 /* mode 2: one IRQ 0 edge every 1193 clocks, ~1 kHz */
+#define PIT_CH0_COUNT (1193 * slow) /* mode 2: one IRQ 0 edge every 1193 clocks, ~1 kHz */
 #define PIT_NIRQ 20
 #define RTC_REG_A 0x0A
 #define RTC_REG_B 0x0B
 #define RTC_REG_C 0x0C
 #define RTC_A_1024HZ 0x26 /* divider 010 (32.768 kHz), rate 6: 32768 >> 5 */
+/* Register A for 1024 / slow Hz: each rate step halves it (MC146818). */
+#define RTC_A_RATE (RTC_A_1024HZ + (u8)__builtin_ctz(slow))
 #define RTC_B_PIE 0x40
-#define RTC_HZ 1024
+#define RTC_HZ (1024 / slow)
 #define RTC_NIRQ 16
 
 /* ------------------------------------------------------------ helpers */
@@ -563,7 +573,7 @@ static void check_periodic(void)
 	u64 expect, timeout, lo = ~0ull, hi = 0;
 	u32 n;
 
-	timer_count = lapic_hz_pit ? (u32)udiv64(lapic_hz_pit, DIVIDE * PERIOD_HZ) : 0x10000;
+	timer_count = lapic_hz_pit ? (u32)udiv64(lapic_hz_pit * slow, DIVIDE * PERIOD_HZ) : 0x10000;
 	if (timer_count < 256)
 		timer_count = 256;
 	if (timer_count > 0x1000000)
@@ -923,7 +933,7 @@ static void check_rtc_irq8(u32 bsp)
 	cmos_write(RTC_REG_B, b & ~RTC_B_PIE);
 	rtc_count = 0;
 	ioapic_route(RTC_GSI, bsp, VEC_RTC);
-	cmos_write(RTC_REG_A, RTC_A_1024HZ);
+	cmos_write(RTC_REG_A, RTC_A_RATE);
 	/* Register C read right before PIE is set: a PF flag already up
 	 * would raise IRQF at once, off the 1024 Hz grid, and shorten the
 	 * first gap. */
@@ -986,6 +996,10 @@ void guest_main(u32 magic, u32 mbi)
 	u32 ap;
 
 	guest_info(&gi, magic == MB_BOOT_MAGIC ? mb_get(mbi) : NULL);
+	if (magic == MB_BOOT_MAGIC)
+		slow = cmdline_uint(mb_cmdline(mb_get(mbi)), "slow=", 1);
+	if (!slow || slow > 32 || (slow & (slow - 1))) /* PIT count <= 65535 */
+		slow = 1;
 	printf("apic: " MODE " build, partition %s, %u cpus, apic ids", gi.name, gi.ncpus);
 	for (u32 i = 0; i < gi.ncpus; i++)
 		printf(i ? ",%u" : " %u", gi.apic_id[i]);

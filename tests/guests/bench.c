@@ -37,14 +37,18 @@ static u64 time_cpuid(u32 rounds)
 	return rdtsc() - t0;
 }
 
-/* A bare VMCALL, without the probe of hc_call(): only run after
- * hv_present() said a hypervisor answers. */
+/* A bare VMCALL (VMMCALL on AMD), without the probe of hc_call(): only
+ * run after hv_present() said a hypervisor answers. */
 static u64 time_vmcall(u32 rounds)
 {
+	bool amd = cpu_is_amd();
 	u64 t0 = rdtsc();
 	for (u32 i = 0; i < rounds; i++) {
 		u32 a = HC_VERSION;
-		__asm__ volatile("vmcall" : "+a"(a) : "b"(0), "c"(0), "d"(0) : "memory");
+		if (amd)
+			__asm__ volatile("vmmcall" : "+a"(a) : "b"(0), "c"(0), "d"(0) : "memory");
+		else
+			__asm__ volatile("vmcall" : "+a"(a) : "b"(0), "c"(0), "d"(0) : "memory");
 	}
 	return rdtsc() - t0;
 }

@@ -24,6 +24,24 @@ FAULT_IMAGE = os.path.join(BUILD, "fault", "tessera.efi")
 HOOKS_IMAGE = os.path.join(BUILD, "hooks", "tessera.efi")
 XAPIC_IMAGE = os.path.join(BUILD, "xapic", "tessera.efi")
 
+# The engines every integration test runs on: Bochs emulates Intel VMX,
+# QEMU's TCG AMD SVM (tools/emu.py). TESSERA_ENGINES=bochs (or qemu)
+# narrows a run to one. A test takes the `engine` fixture and boots
+# boot(engine, ...); a module's machine_fixture is made once per engine.
+ENGINES = [e for e in os.environ.get("TESSERA_ENGINES", "bochs,qemu").split(",") if e]
+# What each engine's CPU offers, as the boot log names it.
+VIRT = {"bochs": "vmx", "qemu": "svm", "kvm": "vmx|svm"}
+
+
+def engine_id(e):
+    return f"{VIRT.get(e, e)}-{e}"
+
+
+@pytest.fixture(params=ENGINES, ids=engine_id)
+def engine(request):
+    return request.param
+
+
 # Seconds. Bochs needs ~30 s for OVMF alone; these are upper bounds that
 # only matter when something is broken.
 BOCHS_TIMEOUT = 240
@@ -40,9 +58,15 @@ def make_esp(out, config, efi=IMAGE, no_config=False, esp_args=()):
 
 
 class Booted:
-    def __init__(self, machine, console, log_path, timeout):
+    def __init__(self, machine, console, log_path, timeout, engine="bochs"):
         self.machine, self.console, self.log_path = machine, console, log_path
         self.timeout = timeout
+        self.engine = engine
+
+    @property
+    def virt(self):
+        """"vmx" or "svm": the backend this engine runs."""
+        return VIRT[self.engine]
 
     def expect(self, pattern, timeout=None):
         """Wait for a regex on the serial console; return the match."""
@@ -94,7 +118,7 @@ def start_machine(workdir, emu_name="bochs", cpus=1, mem=256,
     log = open(log_path, "w")
     console = m.start(logfile=log)
     timeout = BOCHS_TIMEOUT if emu_name == "bochs" else QEMU_TIMEOUT
-    return Booted(m, console, log_path, timeout), m, log
+    return Booted(m, console, log_path, timeout, emu_name), m, log
 
 
 def show_logs(m, log_path, chars=6000):
@@ -109,13 +133,20 @@ def call_failed(request):
     return rep is not None and rep.failed
 
 
-def machine_fixture(name, ready=(), emu_name="bochs", **kw):
+def machine_fixture(name, ready=(), engines=None, **kw):
     """A module-scoped fixture `machine`: one emulator booted for a whole
-    test file (the tests run in file order on it), ready once each regex
-    in ready has been seen. Tests take `booted` to use it."""
-    @pytest.fixture(scope="module")
-    def machine(tmp_path_factory):
-        b, m, log = start_machine(str(tmp_path_factory.mktemp(name)), emu_name, **kw)
+    test file per engine (the tests run in file order on it), ready once
+    each regex in ready has been seen. Tests take `booted` to use it, and
+    `booted_engine` to know which engine it is."""
+    @pytest.fixture(scope="module", params=engines or ENGINES, ids=engine_id)
+    def machine(tmp_path_factory, request):
+        emu_name = request.param
+        args = dict(kw)
+        if isinstance(args.get("config"), dict):  # a config per engine
+            args["config"] = args["config"][emu_name]
+        b, m, log = start_machine(str(tmp_path_factory.mktemp(f"{name}-{emu_name}")), emu_name,
+                                  **args)
+        b.engine = emu_name
         for pattern in ready:
             b.expect(pattern)
         yield b, m

@@ -8,13 +8,13 @@ from test_console import command, listing
 CYCLES = 30
 
 
-def test_stop_during_isolation_scan_completes(boot):
+def test_stop_during_isolation_scan_completes(boot, engine):
     """The default demo: `restart isolation`, then `stop isolation` while
     the guest scans its memory for foreign secrets, a long stretch with
     interrupts off and no VM exit. The stop must complete every time (it
     used to time out: the kick was an interrupt, which that guest held
     off; now it is an NMI)."""
-    b = boot("bochs", cpus=4, mem=512, config="configs/default.cfg")
+    b = boot(engine, cpus=4, mem=512, config="configs/default.cfg")
     b.expect(r"tessera: console ready")
     b.expect(r"\[isolation\] ISOLATION-DONE")
     for cycle in range(CYCLES):

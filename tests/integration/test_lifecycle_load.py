@@ -102,7 +102,7 @@ def test_attach_detach_keeps_lines_whole(booted):
         b.console.send("\x1d")
         b.expect(r"\[detached from chatter\]")
     command(b, "mute chatter", r"tessera> ")
-    command(b, "version", r"Tessera \S+, vmx backend")
+    command(b, "version", r"Tessera \S+, %s backend" % b.virt)
     text = b.raw_output()[start:]
     assert len([ln for ln in screen_lines(text) if chatter_line_ok(ln)]) > 200
     assert bad_lines(text) == []
@@ -185,7 +185,7 @@ def test_port_loop_is_counted_and_rate_limited(booted):
     answered = 0
     while True:
         b.console.send("version\r")
-        i = b.console.expect([r"Tessera \S+, vmx backend", r"PORTLOOP-DONE"], timeout=b.timeout)
+        i = b.console.expect([r"Tessera \S+, %s backend" % b.virt, r"PORTLOOP-DONE"], timeout=b.timeout)
         if i == 1:
             break
         answered += 1

@@ -16,8 +16,8 @@ MIB = 256
 E820_RAM_KIB = MIB * 1024 - (0x100000 - 0xa0000) // 1024 - 4
 
 
-def test_linux_partition(boot):
-    b = boot("bochs", cpus=4, mem=512, config="tests/configs/linux.cfg")
+def test_linux_partition(boot, engine):
+    b = boot(engine, cpus=4, mem=512, config="tests/configs/linux.cfg")
     b.expect(r"partition linux: Linux boot protocol 2\.\d+")
     b.expect(r"tessera: console ready")
 

@@ -9,7 +9,7 @@ from test_console import listing
 HELLO = os.path.join(BUILD, "guests", "hello.elf")
 
 
-def test_host_kernel_and_own_config(boot, tmp_path):
+def test_host_kernel_and_own_config(boot, engine, tmp_path):
     # A config in a folder of its own, naming a kernel that lies beside it
     # (found there first: no such file in build/guests).
     mine = tmp_path / "mine"
@@ -18,7 +18,7 @@ def test_host_kernel_and_own_config(boot, tmp_path):
     (mine / "my.cfg").write_text("[hypervisor]\nserial = com1\nconsole_cpu = 0\n\n"
                                  "[partition own]\ncpus = 1\nmemory = 16M\n"
                                  "kernel = \\tessera\\mykernel.elf\ncmdline = greeting=own\n")
-    b = boot("bochs", cpus=3, mem=256, config=str(mine / "my.cfg"),
+    b = boot(engine, cpus=3, mem=256, config=str(mine / "my.cfg"),
              esp_args=["--kernel", HELLO, "--append", "greeting=from-the-host"])
     b.expect(r"tessera: console ready")
     b.expect_each([r"\[own\] hello: mbi mem_upper=\d+ KiB cmdline='greeting=own'",

@@ -1,5 +1,5 @@
-"""Step 2: several partitions at once on dedicated CPUs, isolated by VMX
-and EPT. Runs under Bochs, the emulator here with VMX."""
+"""Step 2: several partitions at once on dedicated CPUs, isolated by the
+guest-physical map (EPT under VMX, NPT under SVM); on every engine."""
 import re
 
 import pexpect
@@ -7,8 +7,8 @@ import pexpect
 PROBE = re.compile(r"\[isolation\] isolation: (.+?): (denied|ALLOWED)\r?$", re.M)
 
 
-def test_three_partitions_isolated_crash_contained(boot):
-    b = boot("bochs", cpus=4, mem=256, config="tests/configs/partitions.cfg")
+def test_three_partitions_isolated_crash_contained(boot, engine):
+    b = boot(engine, cpus=4, mem=256, config="tests/configs/partitions.cfg")
     b.expect(r"tessera: 4 of 4 CPUs online")
     b.expect(r"tessera: config \S+: 3 partitions, 3 usable")
     b.expect_each([r"\[hello\] HELLO-OK",
@@ -40,8 +40,8 @@ def test_three_partitions_isolated_crash_contained(boot):
     assert "partition isolation: dropped IPI to apic 1: not a CPU of this partition" in out
 
 
-def test_smp_partition_strict_violation_and_missing_kernel(boot):
-    b = boot("bochs", cpus=5, mem=256, config="tests/configs/smp.cfg")
+def test_smp_partition_strict_violation_and_missing_kernel(boot, engine):
+    b = boot(engine, cpus=5, mem=256, config="tests/configs/smp.cfg")
     b.expect(r"tessera: 5 of 5 CPUs online")
     b.expect_each([r"\[smp\] SMP-OK",
                    r"partition strict FAILED: memory violation: read at guest-physical "

@@ -471,6 +471,42 @@ static void test_madt_qemu(void **state)
 	}
 }
 
+/* Where ISA IRQs reach the I/O APIC (madt_isa_route): QEMU's PIT through
+ * its override on pin 2, edge and active high; the SCI's level and high;
+ * an IRQ without an override on the pin of its number; with two I/O
+ * APICs the one whose inputs start at or below the GSI. */
+static void test_madt_isa_route(void **state)
+{
+	struct madt_info m;
+	struct isa_irq_route r;
+
+	(void)state;
+	assert_true(madt_parse(qemu_madt(), &m, NULL));
+	madt_isa_route(&m, 0, &r);
+	assert_true(r.valid);
+	assert_int_equal(r.ioapic_addr, 0xfec00000u);
+	assert_int_equal(r.pin, 2);
+	assert_false(r.level);
+	assert_false(r.active_low);
+	madt_isa_route(&m, 9, &r);
+	assert_true(r.valid && r.level && !r.active_low);
+	assert_int_equal(r.pin, 9);
+	madt_isa_route(&m, 4, &r);
+	assert_true(r.valid);
+	assert_int_equal(r.pin, 4);
+	m.nioapic = 2;
+	m.ioapic[1] = (struct madt_ioapic_info){ 1, 0xfec01000u, 24 };
+	m.iso[0].gsi = 30; /* IRQ 0 moved past the first I/O APIC */
+	m.iso[0].flags = 0xf; /* level, active low */
+	madt_isa_route(&m, 0, &r);
+	assert_true(r.valid && r.level && r.active_low);
+	assert_int_equal(r.ioapic_addr, 0xfec01000u);
+	assert_int_equal(r.pin, 6);
+	m.nioapic = 0; /* no I/O APIC: no route */
+	madt_isa_route(&m, 0, &r);
+	assert_false(r.valid);
+}
+
 static void test_madt_no_override(void **state)
 {
 	struct madt_builder b;
@@ -704,6 +740,7 @@ int main(void)
 		T(test_bad_table_skipped_next_used),
 		T(test_only_bad_table),
 		T(test_madt_qemu),
+		T(test_madt_isa_route),
 		T(test_madt_no_override),
 		T(test_madt_x2apic),
 		T(test_madt_zero_length_entry),

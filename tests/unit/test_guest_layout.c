@@ -12,7 +12,7 @@
 #include <tessera/guest_layout.h>
 #include <tessera/linux_boot.h>
 #include <tessera/mb_load.h>
-#include <arch/ept.h>
+#include <arch/gmap.h>
 
 #define MMIO_LIMIT 0xfec00000ull /* the I/O APIC: RAM ends at or below it */
 
@@ -310,36 +310,36 @@ static void free_page(void *ctx, hpa_t page)
 static void check_ept(enum part_format f, u64 size, u64 first_leaf)
 {
 	const hpa_t block = 0x40000000; /* 2 MiB aligned, as partition blocks are */
-	struct ept_allocator a = { alloc_page, free_page, NULL };
+	struct gmap_allocator a = { alloc_page, free_page, NULL };
 	struct guest_layout l;
-	struct ept e;
+	struct gmap e;
 	hpa_t hpa;
 	u64 flags, leaf;
 
 	build_ok(&l, f, size);
-	assert_true(ept_init(&e, &a));
+	assert_true(gmap_init(&e, &gmap_ept, &a));
 	for (unsigned i = 0; i < l.nram; i++)
-		assert_true(ept_map(&e, l.ram[i].gpa, block + l.ram[i].gpa, l.ram[i].size,
-				    EPT_RAM));
+		assert_true(gmap_map(&e, l.ram[i].gpa, block + l.ram[i].gpa, l.ram[i].size,
+				    GMAP_RAM));
 	for (u64 gpa = 0; gpa < size; gpa += PAGE_SIZE) {
-		bool present = ept_translate(&e, gpa, &hpa, &flags, &leaf);
+		bool present = gmap_translate(&e, gpa, &hpa, &flags, &leaf);
 
 		assert_int_equal(present, guest_layout_is_ram(&l, gpa, PAGE_SIZE));
 		if (present) {
 			assert_int_equal(hpa, block + gpa);
-			assert_int_equal(flags & EPT_RWX, EPT_RWX);
+			assert_int_equal(flags & GMAP_RWX, GMAP_RWX);
 		}
 	}
 	for (unsigned i = 0; i < l.nregions; i++)
 		if (l.region[i].kind == GUEST_MMIO)
-			assert_false(ept_translate(&e, l.region[i].gpa, &hpa, &flags, &leaf));
-	assert_false(ept_translate(&e, size, &hpa, &flags, &leaf));
-	assert_true(ept_translate(&e, 0, &hpa, &flags, &leaf));
+			assert_false(gmap_translate(&e, l.region[i].gpa, &hpa, &flags, &leaf));
+	assert_false(gmap_translate(&e, size, &hpa, &flags, &leaf));
+	assert_true(gmap_translate(&e, 0, &hpa, &flags, &leaf));
 	assert_int_equal(leaf, first_leaf);
-	ept_destroy(&e);
+	gmap_destroy(&e);
 }
 
-static void test_ept_maps_the_ram(void **state)
+static void test_gmap_maps_the_ram(void **state)
 {
 	(void)state;
 	/* Multiboot: the hole cuts the first 2 MiB into 4 KiB leaves. */
@@ -459,7 +459,7 @@ int main(void)
 		cmocka_unit_test(test_refused_sizes),
 		cmocka_unit_test(test_ram_edges),
 		cmocka_unit_test(test_names_and_types),
-		cmocka_unit_test(test_ept_maps_the_ram),
+		cmocka_unit_test(test_gmap_maps_the_ram),
 		cmocka_unit_test(test_multiboot_map_from_layout),
 		cmocka_unit_test(test_linux_e820_agrees),
 	};

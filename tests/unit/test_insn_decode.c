@@ -610,9 +610,53 @@ static void test_length_limit(void **state)
 	assert_true(in.truncated);
 }
 
+/* The prefix count the SVM backend adds to an exit's opcode length, and
+ * MOV to/from CRn, against the encodings of SDM Vol. 2A 2.1.1, 2.2.1 and
+ * Vol. 2B MOV (control registers). */
+static void test_prefix_len_and_mov_cr(void **state)
+{
+	static const u8 cpuid[] = { 0x0f, 0xa2 }, pfx_cpuid[] = { 0x66, 0xf3, 0x0f, 0xa2 },
+			rex_rdmsr[] = { 0x48, 0x0f, 0x32 }, mov_cr4_eax[] = { 0x0f, 0x22, 0xe0 },
+			mov_cr4_r9[] = { 0x41, 0x0f, 0x22, 0xe1 }, mov_cr8_rax[] = { 0x44, 0x0f, 0x22, 0xc0 },
+			mov_rbx_cr4[] = { 0x0f, 0x20, 0xe3 }, lock_cr8[] = { 0xf0, 0x0f, 0x22, 0xc0 },
+			not_cr[] = { 0x0f, 0x01, 0xc1 };
+	struct insn_mov_cr mc;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(insn_prefix_len(cpuid, sizeof(cpuid), 32), 0);
+	assert_int_equal(insn_prefix_len(pfx_cpuid, sizeof(pfx_cpuid), 32), 2);
+	assert_int_equal(insn_prefix_len(rex_rdmsr, sizeof(rex_rdmsr), 64), 1);
+	/* Outside 64-bit mode 0x48 is DEC EAX, an opcode: no prefix. */
+	assert_int_equal(insn_prefix_len(rex_rdmsr, sizeof(rex_rdmsr), 32), 0);
+	assert_int_equal(insn_prefix_len(pfx_cpuid, 2, 32), 0); /* bytes end first */
+
+	assert_true(insn_decode_mov_cr(mov_cr4_eax, sizeof(mov_cr4_eax), 32, &mc, &why));
+	assert_true(mc.to_cr);
+	assert_int_equal(mc.cr, 4);
+	assert_int_equal(mc.gpr, 0);
+	assert_int_equal(mc.len, 3);
+	assert_true(insn_decode_mov_cr(mov_cr4_r9, sizeof(mov_cr4_r9), 64, &mc, &why));
+	assert_int_equal(mc.cr, 4);
+	assert_int_equal(mc.gpr, 9);
+	assert_int_equal(mc.len, 4);
+	assert_true(insn_decode_mov_cr(mov_cr8_rax, sizeof(mov_cr8_rax), 64, &mc, &why));
+	assert_int_equal(mc.cr, 8);
+	assert_true(insn_decode_mov_cr(mov_rbx_cr4, sizeof(mov_rbx_cr4), 64, &mc, &why));
+	assert_false(mc.to_cr);
+	assert_int_equal(mc.cr, 4);
+	assert_int_equal(mc.gpr, 3);
+	assert_true(insn_decode_mov_cr(lock_cr8, sizeof(lock_cr8), 32, &mc, &why));
+	assert_int_equal(mc.cr, 8); /* AMD's LOCK MOV CR0 = MOV CR8 */
+	assert_false(insn_decode_mov_cr(not_cr, sizeof(not_cr), 32, &mc, &why));
+	assert_non_null(why);
+	assert_false(insn_decode_mov_cr(mov_cr4_eax, 2, 32, &mc, &why)); /* truncated */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_prefix_len_and_mov_cr),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_truncation_and_trailing_bytes),
 		cmocka_unit_test(test_table_matches_objdump),

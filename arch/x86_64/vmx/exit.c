@@ -9,11 +9,12 @@
  * A reason without a handler fails the partition with a full report: an
  * exit is never silently ignored.
  *
- * Handlers translate Intel-specific exit information into the neutral
- * calls of hv/ (vcpu_io, vcpu_hypercall, partition_fail, ...).
+ * Handlers only translate Intel's exit information into the shared
+ * handlers of arch/guest.h (CPUID, MSRs, I/O, hypercalls, HLT, memory),
+ * where the policy is, and carry out what they answer; each exit is
+ * counted by its neutral kind (tessera/exit_kind.h).
  */
 #include <tessera/arch.h>
-#include <tessera/guest_walk.h>
 #include <tessera/log.h>
 #include <tessera/partition.h>
 #include <tessera/pcpu.h>
@@ -23,13 +24,13 @@
 #include <tessera/timers.h>
 #include <arch/apic_access.h>
 #include <arch/cpu.h>
-#include <arch/insn_decode.h>
+#include <arch/guest.h>
 #include <arch/lapic.h>
-#include <arch/mmio_emul.h>
 #include <arch/msr.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
 #include <arch/vmx_exit.h>
+#include <arch/virt.h>
 #include <arch/x86.h>
 #include "vmx_internal.h"
 
@@ -87,7 +88,7 @@ static const char *const exit_names[EXIT_REASON_MAX] = {
 	[EXIT_REASON_XRSTORS] = "XRSTORS",
 };
 
-const char *arch_exit_reason_name(unsigned reason)
+const char *vmx_reason_name(unsigned reason)
 {
 	const char *n = reason < EXIT_REASON_MAX ? exit_names[reason] : NULL;
 
@@ -126,45 +127,23 @@ static void inject_gp(void)
 	inject_exception(EXC_GP, true, 0);
 }
 
-/* General register n as numbered in exit qualifications (Table 28-3) and
- * in ModRM: where it lives in struct guest_regs. RSP (4) lives in the
- * VMCS. A constant table, not one built per call: the MMIO path reads and
- * writes all sixteen. */
-#define REG_AT(r) ((u8)(offsetof(struct guest_regs, r) / sizeof(u64)))
-#define REG_IN_VMCS 0xff
-static const u8 gpr_slot[16] = {
-	REG_AT(rax), REG_AT(rcx), REG_AT(rdx), REG_AT(rbx), REG_IN_VMCS, REG_AT(rbp),
-	REG_AT(rsi), REG_AT(rdi), REG_AT(r8),  REG_AT(r9),  REG_AT(r10), REG_AT(r11),
-	REG_AT(r12), REG_AT(r13), REG_AT(r14), REG_AT(r15),
-};
-
-static u64 *gpr(struct vcpu *v, unsigned n)
-{
-	u8 slot = gpr_slot[n & 15];
-
-	return slot == REG_IN_VMCS ? NULL : (u64 *)&v->regs + slot;
-}
-
+/* General register n as numbered in exit qualifications (Table 28-3):
+ * RSP (4) lives in the VMCS, the rest in v->regs (guest_gpr). */
 static u64 read_gpr(struct vcpu *v, unsigned n)
 {
-	u64 *r = gpr(v, n);
+	u64 *r = guest_gpr(v, n);
 
 	return r ? *r : vmcs_readl(GUEST_RSP);
 }
 
 static void write_gpr(struct vcpu *v, unsigned n, u64 value)
 {
-	u64 *r = gpr(v, n);
+	u64 *r = guest_gpr(v, n);
 
 	if (r)
 		*r = value;
 	else
 		vmcs_writel(GUEST_RSP, value);
-}
-
-static bool guest_cpl0(void)
-{
-	return ((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 0;
 }
 
 /*
@@ -192,34 +171,50 @@ static u64 guest_cr4(void)
 	return guest_cr(GUEST_CR4, CR4_READ_SHADOW, CR4_GUEST_HOST_MASK);
 }
 
-/* The full report for a partition that fails on an exit. */
-static void dump_guest(struct vcpu *v, u32 reason)
-{
-	struct guest_regs *r = &v->regs;
-
-	log_printf("tessera: partition %s vcpu %u: exit %u (%s), qualification 0x%llx\n",
-		   v->part->name, v->index, reason, arch_exit_reason_name(reason),
-		   (unsigned long long)vmcs_readl(EXIT_QUALIFICATION));
-	log_printf("    rip=%016llx rsp=%016llx rflags=%016llx cr0=%08llx cr3=%08llx "
-		   "cr4=%08llx\n",
-		   (unsigned long long)vmcs_readl(GUEST_RIP),
-		   (unsigned long long)vmcs_readl(GUEST_RSP),
-		   (unsigned long long)vmcs_readl(GUEST_RFLAGS),
-		   (unsigned long long)guest_cr0(), (unsigned long long)vmcs_readl(GUEST_CR3),
-		   (unsigned long long)guest_cr4());
-	log_printf("    rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx\n",
-		   (unsigned long long)r->rax, (unsigned long long)r->rbx,
-		   (unsigned long long)r->rcx, (unsigned long long)r->rdx);
-	log_printf("    rsi=%016llx rdi=%016llx rbp=%016llx\n", (unsigned long long)r->rsi,
-		   (unsigned long long)r->rdi, (unsigned long long)r->rbp);
-}
-
 static enum exit_action fail(struct vcpu *v, u32 reason, const char *what)
 {
-	dump_guest(v, reason);
-	partition_fail(v->part, "%s at rip 0x%llx", what,
-		       (unsigned long long)vmcs_readl(GUEST_RIP));
+	guest_fail(v, reason, what);
 	return EXIT_STOP;
+}
+
+/* The guest's state the shared handlers read (arch/guest.h). */
+static unsigned code_bits(void);
+
+static void read_state(struct guest_state *g, u32 reason)
+{
+	g->reason = reason;
+	g->qualification = vmcs_readl(EXIT_QUALIFICATION);
+	g->rip = vmcs_readl(GUEST_RIP);
+	g->rsp = vmcs_readl(GUEST_RSP);
+	g->rflags = vmcs_readl(GUEST_RFLAGS);
+	g->cr0 = guest_cr0();
+	g->cr3 = vmcs_readl(GUEST_CR3);
+	g->cr4 = guest_cr4();
+	g->efer = vmcs_read64(GUEST_IA32_EFER);
+	g->cs_base = vmcs_readl(GUEST_CS_BASE);
+	g->cpl = (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3; /* SS.DPL is the CPL (25.4.1) */
+	g->code_bits = code_bits();
+}
+
+/* Carry out a shared handler's answer. */
+static enum exit_action apply(enum guest_action a)
+{
+	switch (a) {
+	case GUEST_NEXT:
+		skip_instruction();
+		break;
+	case GUEST_RESUME:
+		break;
+	case GUEST_STOP:
+		return EXIT_STOP;
+	case GUEST_GP:
+		inject_gp();
+		break;
+	case GUEST_UD:
+		inject_ud();
+		break;
+	}
+	return EXIT_RESUME;
 }
 
 /* --------------------------------------------------------------- handlers */
@@ -267,7 +262,7 @@ static void irq_inject_pending(struct vcpu *v, struct vmx_vcpu *vv)
 	 * instruction is being stepped over a violation. */
 	if ((vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) &&
 	    !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & BLOCKING_STI_MOVSS) &&
-	    !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) && !vv->ntemp &&
+	    !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) && !guest_stepping(v) &&
 	    (vector = vcpu_irq_next(v)) >= 0) {
 		/* The guest is never left in the HLT activity state (every HLT
 		 * exits, handle_hlt), so this entry delivers it at once. */
@@ -328,176 +323,22 @@ static enum exit_action handle_init(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
-/* Bits needed to hold the partition's largest APIC ID: the shift that
- * takes an x2APIC ID to a package ID (SDM Vol. 3A 9.9.1). */
-static u32 apic_id_shift(const struct partition *p)
-{
-	u32 max = 0, shift = 0;
-
-	for (unsigned i = 0; i < p->nvcpus; i++)
-		max = MAX(max, p->vcpus[i].apic_id);
-	while ((1u << shift) <= max)
-		shift++;
-	return shift;
-}
-
-/*
- * The TSC rate (leaves 15H "TSC and core crystal clock" and 16H "processor
- * frequency", SDM Vol. 2A CPUID): Linux takes it from there and then needs
- * no timer to calibrate against (a partition has no PIT or HPET). The
- * hardware's answer is kept when it agrees within 1% with the rate the
- * loader measured; an emulator's may not (Bochs reports 3.5 GHz from a
- * TSC that counts instructions), and then the measured rate is reported
- * as a crystal of that frequency with a 1:1 ratio.
- */
-static void tsc_leaves(u32 leaf, struct cpuid_regs *r)
-{
-	u64 measured = x86_tsc_hz();
-	struct cpuid_regs hw = cpuid(0x15, 0);
-	u64 claimed = hw.eax && hw.ebx && hw.ecx ? (u64)hw.ecx * hw.ebx / hw.eax : 0;
-
-	if (claimed && claimed / 100 * 99 <= measured && measured <= claimed / 100 * 101)
-		return;
-	if (leaf == 0x15)
-		*r = (struct cpuid_regs){ 1, 1, (u32)MIN(measured, 0xffffffffull), 0 };
-	else /* MHz: base, maximum, bus */
-		*r = (struct cpuid_regs){ (u32)(measured / 1000000), (u32)(measured / 1000000), 100,
-					  0 };
-}
-
-/* CPUID: the real CPU, with what a guest must not believe (SDM Vol. 2A
- * CPUID): no VMX, no MONITOR/MWAIT, no thermal or power control, and a
- * hypervisor present. */
-#define CPUID_HV_LEAF 0x40000000u
+/* CPUID (always exits, 25.1.2): the shared policy. Only CR4 is read: the
+ * CPUID exit is the one a benchmark measures. */
 static enum exit_action handle_cpuid(struct vcpu *v)
 {
-	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx;
-	struct cpuid_regs r = cpuid(leaf, sub);
+	struct guest_state g = { .cr4 = guest_cr4() };
 
-	switch (leaf) {
-	case 1:
-		r.ecx &= ~(CPUID1_ECX_VMX | (1u << 3) /* MONITOR */ | CPUID1_ECX_POWER);
-		r.ecx |= CPUID1_ECX_HYPERVISOR;
-		r.edx &= ~CPUID1_EDX_POWER;
-		/* EDX[9] APIC: clear while the guest has its APIC globally
-		 * disabled in IA32_APIC_BASE (SDM Vol. 3A 11.4.3). ECX[24]
-		 * TSC-deadline is the hardware's, and so is ECX[21] x2APIC where
-		 * the hypervisor runs the hardware in x2APIC mode: the guest's
-		 * APIC is the hardware one. */
-		if (vlapic_mode(&v->lapic) == VLAPIC_DISABLED)
-			r.edx &= ~CPUID1_EDX_APIC;
-		if (!apic_cpu_has_x2apic())
-			r.ecx &= ~CPUID1_ECX_X2APIC;
-		/* OSXSAVE reports CR4.OSXSAVE: the guest's, not the hypervisor's
-		 * (user code runs XGETBV only when it is set). */
-		r.ecx &= ~CPUID1_ECX_OSXSAVE;
-		if (guest_cr4() & CR4_OSXSAVE)
-			r.ecx |= CPUID1_ECX_OSXSAVE;
-		/* EBX[23:16]: logical processors per package, as the partition sees it. */
-		r.ebx = (r.ebx & ~0x00ff0000u) | (v->part->nvcpus << 16);
-		break;
-	case 4:
-		/* EAX[31:26]: cores per package - 1, here the partition's CPUs. */
-		if (r.eax & 0x1f)
-			r.eax = (r.eax & ~0xfc000000u) | ((MIN(v->part->nvcpus, 64u) - 1) << 26);
-		break;
-	case 0xb:
-	case 0x1f:
-		/* Extended topology (SDM Vol. 2A CPUID leaf 0BH): the partition
-		 * is one package of nvcpus single-thread cores. The x2APIC ID in
-		 * EDX stays the real one, which is what the guest's APIC reports. */
-		r.ebx = sub == 0 ? 1 : sub == 1 ? v->part->nvcpus : 0;
-		r.eax = sub == 0 ? 0 : sub == 1 ? apic_id_shift(v->part) : 0;
-		r.ecx = sub > 1 ? sub : (sub == 0 ? (1u << 8) : (2u << 8)) | sub;
-		break;
-	case 7:
-		if (sub == 0) { /* OSPKE reports the guest's CR4.PKE */
-			r.ecx &= ~CPUID7_ECX_OSPKE;
-			if (guest_cr4() & CR4_PKE)
-				r.ecx |= CPUID7_ECX_OSPKE;
-		}
-		break;
-	case 6:
-		/* Thermal and power management (leaf 06H): package-wide MSRs a
-		 * partition must not drive. Only ARAT stays: the APIC timer
-		 * keeps running in deep C-states, so Linux needs no broadcast
-		 * timer (which a partition does not have). */
-		r = (struct cpuid_regs){ r.eax & CPUID6_EAX_ARAT, 0, 0, 0 };
-		break;
-	case 0x15:
-	case 0x16:
-		tsc_leaves(leaf, &r);
-		break;
-	case CPUID_HV_LEAF:
-		/* Hypervisor vendor leaf: "TesseraHV   " (cf. KVM's "KVMKVMKVM"). */
-		r.eax = CPUID_HV_LEAF;
-		r.ebx = 0x73736554; /* "Tess" */
-		r.ecx = 0x48617265; /* "eraH" */
-		r.edx = 0x20202056; /* "V   " */
-		break;
-	default:
-		if (leaf > CPUID_HV_LEAF && leaf < 0x40000100u)
-			r = (struct cpuid_regs){ 0, 0, 0, 0 };
-		break;
-	}
-	v->regs.rax = r.eax;
-	v->regs.rbx = r.ebx;
-	v->regs.rcx = r.ecx;
-	v->regs.rdx = r.edx;
-	skip_instruction();
-	return EXIT_RESUME;
+	return apply(guest_cpuid(v, &g));
 }
 
-/* A guest's interrupt taken through the hypervisor's IDT while this CPU
- * waited in handle_hlt (idt.c irq_dispatch): queue it like one an exit
- * acknowledged (handle_external_interrupt). */
-void vmx_guest_irq_taken(u8 vector)
-{
-	struct vcpu *v = vcpu_of_pcpu(arch_this_cpu()->index);
-
-	if (v)
-		irq_queue_add(&v->irqs, vector);
-}
-
-/*
- * HLT (always exits, 25.6.2). The CPU then waits here, where a stop, a
- * pause (`regs`) and a console sharing this CPU still reach it.
- *
- * A guest with interrupts enabled is idle: if an interrupt already waits
- * for it, it does not halt at all (the entry injects it); else the wait
- * has interrupts enabled, so its next interrupt (its APIC timer, an IPI
- * from its other vCPUs, one its I/O APIC routes) is taken through the
- * hypervisor's IDT (irq_dispatch queues it) instead of by a second VM
- * exit: an idle wake-up costs this one exit. A CPU the console shares
- * does not halt there: it keeps doing the console's steps and only opens
- * a window for interrupts between them.
- *
- * A halt with interrupts disabled lasts until the partition is stopped or
- * restarted (Linux halts so on the CPUs it stops for reboot or power off;
- * left in guest mode, a CPU halted with RFLAGS.IF = 0 does not reliably
- * leave it for an external interrupt on every implementation).
- */
+/* HLT (always exits, 25.6.2): step past it, then the shared wait. */
 static enum exit_action handle_hlt(struct vcpu *v)
 {
-	bool idle = vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF, timer;
+	struct guest_state g = { .rflags = vmcs_readl(GUEST_RFLAGS) };
 
 	skip_instruction();
-	for (;;) {
-		if (idle && vcpu_irq_waiting(v))
-			return EXIT_RESUME;
-		if (vcpu_check_requests(v))
-			return EXIT_STOP;
-		vcpu_host_work(v);
-		/* A timer device's interrupt is due at some point: poll for it
-		 * (raising it sends this CPU the vector, taken in the window). */
-		timer = vcpu_timer_deadline(v) != 0;
-		if (!idle)
-			cpu_relax();
-		else if (v->shares_console || timer)
-			cpu_irq_window();
-		else
-			cpu_wait_for_irq();
-	}
+	return apply(guest_hlt(v, &g));
 }
 
 /* The VMX-preemption timer ran out (SDM Vol. 3C 26.5.1): on a CPU the
@@ -511,7 +352,9 @@ static enum exit_action handle_preemption_timer(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
-void vmx_nmi_taken(void)
+/* An NMI reached this CPU in the hypervisor (idt.c nmi_dispatch): if a
+ * vCPU's VMCS is current here, its next VM entry exits at once. */
+static void vmx_nmi_taken(void)
 {
 	struct vmx_vcpu *vv = &vmx_vcpus[arch_this_cpu()->index];
 
@@ -524,58 +367,21 @@ void vmx_nmi_taken(void)
 static enum exit_action handle_io(struct vcpu *v)
 {
 	u64 q = vmcs_readl(EXIT_QUALIFICATION);
-	unsigned size = (unsigned)(q & 7) + 1;
-	bool in = q & (1u << 3);
-	u16 port = (u16)(q >> 16);
-	u32 value, mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+	struct guest_state g = { .reason = EXIT_REASON_IO_INSTRUCTION, .qualification = q };
 
-	if (q & (1u << 4))
-		return fail(v, EXIT_REASON_IO_INSTRUCTION, "string I/O (INS/OUTS) is not supported");
-	value = in ? 0 : (u32)v->regs.rax & mask;
-	vcpu_io(v, port, size, !in, &value);
-	if (in && size == 4)
-		v->regs.rax = value; /* a 32-bit result zero-extends (SDM Vol. 1 3.4.1.1) */
-	else if (in)
-		v->regs.rax = (v->regs.rax & ~(u64)mask) | (value & mask);
-	skip_instruction();
-	return EXIT_RESUME;
+	return apply(guest_io(v, (u16)(q >> 16), (unsigned)(q & 7) + 1, q & (1u << 3),
+			      q & (1u << 4), &g));
 }
 
+/* RDMSR / WRMSR of an MSR the bitmap does not pass (25.1.3). */
 static enum exit_action handle_rdmsr(struct vcpu *v)
 {
-	u32 msr = (u32)v->regs.rcx;
-	u64 value;
-
-	enum msr_result r = vmx_msr_read(v, msr, &value);
-
-	if (r != MSR_DONE) {
-		if (r == MSR_DENIED)
-			partition_event(v->part, EV_MSR, "denied rdmsr 0x%x (#GP)", msr);
-		inject_gp();
-		return EXIT_RESUME;
-	}
-	v->regs.rax = (u32)value;
-	v->regs.rdx = value >> 32;
-	skip_instruction();
-	return EXIT_RESUME;
+	return apply(guest_rdmsr(v));
 }
 
 static enum exit_action handle_wrmsr(struct vcpu *v)
 {
-	u32 msr = (u32)v->regs.rcx;
-	u64 value = ((v->regs.rdx & 0xffffffffu) << 32) | (v->regs.rax & 0xffffffffu);
-
-	enum msr_result r = vmx_msr_write(v, msr, value);
-
-	if (r != MSR_DONE) {
-		if (r == MSR_DENIED)
-			partition_event(v->part, EV_MSR, "denied wrmsr 0x%x value 0x%llx (#GP)", msr,
-					(unsigned long long)value);
-		inject_gp();
-		return EXIT_RESUME;
-	}
-	skip_instruction();
-	return EXIT_RESUME;
+	return apply(guest_wrmsr(v));
 }
 
 /* MOV to CR0 with paging turning on or off while EFER.LME is set: the
@@ -616,7 +422,10 @@ static enum exit_action handle_cr(struct vcpu *v)
 	} else if (type == 0 && cr == 4) {
 		u64 value = read_gpr(v, reg);
 
-		if (value & CR4_VMXE) { /* VMX is hidden: as on a CPU without it */
+		if (!guest_cr4_valid(value)) { /* VMX is hidden: as on a CPU without it */
+			partition_event(v->part, EV_UNSUPPORTED,
+					"denied mov to cr4 value 0x%llx (#GP)",
+					(unsigned long long)value);
 			inject_gp();
 			return EXIT_RESUME;
 		}
@@ -640,42 +449,24 @@ static enum exit_action handle_cr(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
-/* XSETBV always exits (25.1.2). The guest's XCR0 becomes the real one on
- * its own CPU; only values the CPU supports are accepted, else #GP as the
- * instruction itself would raise (SDM Vol. 2C XSETBV). */
+/* XSETBV always exits (25.1.2). */
 static enum exit_action handle_xsetbv(struct vcpu *v)
 {
-	u32 index = (u32)v->regs.rcx;
-	u64 value = ((v->regs.rdx & 0xffffffffu) << 32) | (v->regs.rax & 0xffffffffu);
-	struct cpuid_regs xs = cpuid(0xd, 0);
-	u64 supported = ((u64)xs.edx << 32) | xs.eax;
-
-	if (index != 0 || !(value & 1) || (value & ~supported) ||
-	    ((value & 4) && !(value & 2))) { /* AVX needs SSE state */
-		inject_gp();
-		return EXIT_RESUME;
-	}
-	__asm__ volatile("xsetbv" : : "c"(index), "a"((u32)value), "d"((u32)(value >> 32)));
-	skip_instruction();
-	return EXIT_RESUME;
+	return apply(guest_xsetbv(v));
 }
 
+/* VMCALL (always exits, 25.1.2): a hypercall. */
 static enum exit_action handle_vmcall(struct vcpu *v)
 {
-	s64 r;
+	struct guest_state g = {
+		.cpl = (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3,
+		.code_bits = (vmcs_read32(VM_ENTRY_CONTROLS) & VM_ENTRY_IA32E_MODE) &&
+					     (vmcs_read32(GUEST_CS_AR_BYTES) & (1u << 13)) ?
+				     64 :
+				     32,
+	};
 
-	if (!guest_cpl0()) { /* hypercalls are for the guest kernel only */
-		inject_ud();
-		return EXIT_RESUME;
-	}
-	if (vmcs_read32(VM_ENTRY_CONTROLS) & VM_ENTRY_IA32E_MODE)
-		r = vcpu_hypercall(v, v->regs.rax, v->regs.rbx, v->regs.rcx, v->regs.rdx);
-	else /* outside 64-bit mode a guest only has the low halves */
-		r = vcpu_hypercall(v, (u32)v->regs.rax, (u32)v->regs.rbx, (u32)v->regs.rcx,
-				   (u32)v->regs.rdx);
-	v->regs.rax = (u64)r;
-	skip_instruction();
-	return EXIT_RESUME;
+	return apply(guest_hypercall(v, &g));
 }
 
 /* VMX instructions, MONITOR/MWAIT: not offered to guests; #UD as on a CPU
@@ -689,9 +480,9 @@ static enum exit_action handle_undefined(struct vcpu *v)
 
 /* ------------------------------------------------ EPT violations */
 
-static void ept_flush(struct vcpu *v)
+void vmx_flush_gmap(struct vcpu *v)
 {
-	if (invept_single(ept_pointer(&vmx_partitions[v->part->id].ept)) != VMX_OK)
+	if (invept_single(vmx_ept_pointer(v->part)) != VMX_OK)
 		vmx_fatal("INVEPT");
 }
 
@@ -707,8 +498,9 @@ static void ept_flush(struct vcpu *v)
 #define RFLAGS_TF (1ull << 8)
 #define PENDING_DBG_BS (1ull << 14)
 
-static void single_step(struct vmx_vcpu *vv, bool on)
+void vmx_single_step(struct vcpu *v, bool on)
 {
+	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
 	u64 rflags = vmcs_readl(GUEST_RFLAGS);
 	u32 bitmap = vmcs_read32(EXCEPTION_BITMAP);
 
@@ -725,62 +517,6 @@ static void single_step(struct vmx_vcpu *vv, bool on)
 	}
 }
 
-/*
- * violations = report: let the instruction run once against a scratch
- * page filled with ones mapped at the faulting address, single-stepped;
- * then unmap it again. Reads see all ones, writes land in the scratch
- * page and are discarded. No instruction decoder needed.
- */
-static enum exit_action step_over_violation(struct vcpu *v, gpa_t gpa)
-{
-	struct vmx_partition *vp = &vmx_partitions[v->part->id];
-	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
-	gpa_t page = ALIGN_DOWN(gpa, PAGE_SIZE);
-
-	hpa_t hpa;
-	u64 flags, leaf;
-	bool ok;
-
-	if (vv->ntemp == MAX_TEMP_MAPS)
-		return fail(v, EXIT_REASON_EPT_VIOLATION,
-			    "one instruction touched too many unmapped pages");
-	/* Another vCPU of the partition may be stepping over the same page:
-	 * the EPT is the partition's, so changes to it take its lock. */
-	spin_lock(&vp->ept_lock);
-	ok = ept_translate(&vp->ept, page, &hpa, &flags, &leaf) ||
-	     ept_map(&vp->ept, page, vp->scratch, PAGE_SIZE, EPT_READ | EPT_WRITE | EPT_MT_WB);
-	spin_unlock(&vp->ept_lock);
-	if (!ok)
-		return fail(v, EXIT_REASON_EPT_VIOLATION, "no memory to step over a violation");
-	if (vv->ntemp++ == 0)
-		single_step(vv, true);
-	vv->temp[vv->ntemp - 1] = page;
-	ept_flush(v);
-	return EXIT_RESUME;
-}
-
-/* Take the scratch mappings of a stepped instruction away. */
-static void drop_temp_maps(struct vcpu *v)
-{
-	struct vmx_partition *vp = &vmx_partitions[v->part->id];
-	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
-
-	spin_lock(&vp->ept_lock);
-	for (unsigned i = 0; i < vv->ntemp; i++)
-		ept_unmap(&vp->ept, vv->temp[i], PAGE_SIZE);
-	memset(hpa_to_ptr(vp->scratch), 0xff, PAGE_SIZE);
-	spin_unlock(&vp->ept_lock);
-	vv->ntemp = 0;
-	ept_flush(v);
-}
-
-/* The stepped instruction is done. */
-static void step_done(struct vcpu *v)
-{
-	drop_temp_maps(v);
-	single_step(&vmx_vcpus[v->pcpu], false);
-}
-
 /* Exception or NMI exits (Table 28-1 and 25.9.2 exit interruption info).
  * An NMI is another CPU's preemption request (arch_cpu_preempt): end the
  * NMI blocking it may have left, here and in the guest's saved state
@@ -790,7 +526,6 @@ static void step_done(struct vcpu *v)
 static enum exit_action handle_exception(struct vcpu *v)
 {
 	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
-	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
 
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI) {
 		nmi_unblock();
@@ -798,23 +533,9 @@ static enum exit_action handle_exception(struct vcpu *v)
 			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & ~BLOCKING_NMI);
 		return EXIT_RESUME;
 	}
-	if ((info & 0xff) == EXC_DB && vv->ntemp) {
-		step_done(v);
+	if ((info & 0xff) == EXC_DB && guest_step_done(v))
 		return EXIT_RESUME;
-	}
 	return fail(v, EXIT_REASON_EXCEPTION_NMI, "unexpected exception exit");
-}
-
-/* ------------------------------------------------ emulated MMIO */
-
-static bool read_guest_phys(void *ctx, u64 gpa, void *out, unsigned size)
-{
-	const void *src = partition_guest_ptr(ctx, gpa, size);
-
-	if (!src)
-		return false;
-	memcpy(out, src, size);
-	return true;
 }
 
 /* The default operand and address size of the code (SDM Vol. 1 3.6):
@@ -829,107 +550,39 @@ static unsigned code_bits(void)
 	return (ar & (1u << 14)) ? 32 : 16;
 }
 
-static bool device_access(void *ctx, u64 gpa, unsigned size, bool write, u64 *value)
-{
-	struct vcpu *v = ctx;
-
-	return apic_mmio_access(v, gpa, size, write, value) ||
-	       platform_mmio(v, gpa, size, write, value);
-}
-
-/* The guest's registers in ModRM order, rSP from the VMCS; written back
- * only where the instruction changed them (an MMIO exit is frequent: an
- * xAPIC guest has one per EOI). */
-static void regs_to_cpu(struct vcpu *v, struct mmio_cpu *c)
-{
-	for (unsigned i = 0; i < 16; i++)
-		c->gpr[i] = read_gpr(v, i);
-	c->rflags = vmcs_readl(GUEST_RFLAGS);
-}
-
-static void cpu_to_regs(struct vcpu *v, const struct mmio_cpu *old, const struct mmio_cpu *c)
-{
-	for (unsigned i = 0; i < 16; i++)
-		if (c->gpr[i] != old->gpr[i])
-			write_gpr(v, i, c->gpr[i]);
-	if (c->rflags != old->rflags)
-		vmcs_writel(GUEST_RFLAGS, c->rflags);
-}
-
-/*
- * An access to an emulated device's page (the guest's xAPIC page, the I/O
- * APIC, what the bus holds): EPT leaves those pages unmapped, so the
- * access exits here. The exit gives the address, not the instruction
- * (an EPT violation reports no instruction length, SDM Vol. 3C 28.2.5):
- * fetch it at CS.base + RIP through the guest's page tables, decode it
- * (arch/insn_decode.h), carry it out against the device (arch/mmio_emul.h),
- * and step past it. What cannot be decoded or carried out fails the
- * partition with the instruction's bytes: better than a guess.
- */
-static enum exit_action emulate_mmio(struct vcpu *v, gpa_t gpa)
-{
-	struct guest_mmu m = { guest_cr0(), vmcs_readl(GUEST_CR3), guest_cr4(),
-			       vmcs_read64(GUEST_IA32_EFER) };
-	unsigned bits = code_bits();
-	u64 rip = vmcs_readl(GUEST_RIP);
-	u64 linear = vmcs_readl(GUEST_CS_BASE) + rip;
-	u8 bytes[INSN_MAX_LEN];
-	struct insn in;
-	struct mmio_cpu c, before;
-	const char *why = "its bytes could not be read";
-	size_t n;
-
-	if (bits != 64)
-		linear &= 0xffffffffu;
-	n = guest_read_linear(&m, linear, bytes, sizeof(bytes), read_guest_phys, v->part);
-	if (n && insn_decode(bytes, n, bits, &in, &why)) {
-		regs_to_cpu(v, &c);
-		before = c;
-		if (mmio_emulate(&in, &c, gpa, device_access, v, &why)) {
-			cpu_to_regs(v, &before, &c);
-			vmcs_writel(GUEST_RIP, rip + in.len);
-			/* As skip_instruction(): the shadow ends with it (25.4.2). */
-			vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
-				     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & ~BLOCKING_STI_MOVSS);
-			return EXIT_RESUME;
-		}
-	}
-	dump_guest(v, EXIT_REASON_EPT_VIOLATION);
-	partition_fail(v->part,
-		       "cannot emulate the access to device memory at guest-physical 0x%llx by the "
-		       "instruction at rip 0x%llx (%02x %02x %02x %02x ...): %s",
-		       (unsigned long long)gpa, (unsigned long long)rip, n > 0 ? bytes[0] : 0,
-		       n > 1 ? bytes[1] : 0, n > 2 ? bytes[2] : 0, n > 3 ? bytes[3] : 0, why);
-	return EXIT_STOP;
-}
-
 /* EPT violation, exit qualification Table 28-7: bit 0 read, 1 write,
- * 2 instruction fetch; the address is GUEST_PHYSICAL_ADDRESS. */
+ * 2 instruction fetch; the address is GUEST_PHYSICAL_ADDRESS. The
+ * instruction is not reported (28.2.5): the shared handler fetches it. */
 static enum exit_action handle_ept_violation(struct vcpu *v)
 {
 	u64 q = vmcs_readl(EXIT_QUALIFICATION);
-	gpa_t gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
-	u64 rip = vmcs_readl(GUEST_RIP);
-	const char *access = (q & 4) ? "instruction fetch" : (q & 2) ? "write" : "read";
+	struct guest_state g;
+	unsigned len = 0;
+	enum guest_action a;
+	u64 rsp, rflags;
 
-	if (!(q & 4) && (apic_mmio_hit(v, gpa) || devbus_find(&v->part->bus, BUS_MMIO, gpa, 1)))
-		return emulate_mmio(v, gpa);
-	if (v->part->cfg->violations == VIOLATION_REPORT && !(q & 4)) {
-		partition_event(v->part, EV_MEMORY,
-				"memory violation: %s at guest-physical 0x%llx, rip 0x%llx", access,
-				(unsigned long long)gpa, (unsigned long long)rip);
-		return step_over_violation(v, gpa);
-	}
-	dump_guest(v, EXIT_REASON_EPT_VIOLATION);
-	partition_fail(v->part, "memory violation: %s at guest-physical 0x%llx, rip 0x%llx",
-		       access, (unsigned long long)gpa, (unsigned long long)rip);
-	return EXIT_STOP;
+	read_state(&g, EXIT_REASON_EPT_VIOLATION);
+	rsp = g.rsp;
+	rflags = g.rflags;
+	a = guest_memory(v, vmcs_read64(GUEST_PHYSICAL_ADDRESS), q & 2, q & 4, &g, NULL, 0, &rsp,
+			 &rflags, &len);
+	if (a != GUEST_NEXT)
+		return apply(a);
+	if (rsp != g.rsp)
+		vmcs_writel(GUEST_RSP, rsp);
+	if (rflags != g.rflags)
+		vmcs_writel(GUEST_RFLAGS, rflags);
+	vmcs_writel(GUEST_RIP, g.rip + len);
+	/* As skip_instruction(): the shadow ends with it (25.4.2). */
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+		     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & ~BLOCKING_STI_MOVSS);
+	return EXIT_RESUME;
 }
 
 static enum exit_action handle_ept_misconfig(struct vcpu *v)
 {
 	/* Our own EPT is malformed: a hypervisor bug, not the guest's. */
-	dump_guest(v, EXIT_REASON_EPT_MISCONFIG);
+	guest_dump(v, EXIT_REASON_EPT_MISCONFIG, vmcs_readl(EXIT_QUALIFICATION));
 	partition_fail(v->part, "hypervisor bug: EPT misconfiguration at guest-physical 0x%llx",
 		       (unsigned long long)vmcs_read64(GUEST_PHYSICAL_ADDRESS));
 	return EXIT_STOP;
@@ -993,7 +646,7 @@ static void entry_failed(struct vcpu *v, int how)
 {
 	u64 err = how == VMX_FAIL_VALID ? vmcs_read32(VM_INSTRUCTION_ERROR) : 0;
 
-	dump_guest(v, 0);
+	guest_dump(v, 0, 0);
 	partition_fail(v->part, "VM entry failed: %s (VM-instruction error %llu: %s)",
 		       how == VMX_FAIL_VALID ? "VMfailValid" : "VMfailInvalid",
 		       (unsigned long long)err, entry_error_name(err));
@@ -1006,13 +659,13 @@ static void entry_failed_guest_state(struct vcpu *v, u32 basic)
 {
 	u64 q = vmcs_readl(EXIT_QUALIFICATION);
 
-	dump_guest(v, basic);
+	guest_dump(v, basic, q);
 	partition_fail(v->part, "VM entry failed: %s (qualification %llu%s)",
 		       arch_exit_reason_name(basic), (unsigned long long)q,
 		       q == 2 ? ": PDPTE load" : q == 4 ? ": VMCS link pointer" : "");
 }
 
-void arch_vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *s)
+void vmx_vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *s)
 {
 	u32 cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
 
@@ -1046,20 +699,53 @@ static void arm_device_timer(struct vcpu *v, struct vmx_vcpu *vv)
 	}
 }
 
-void arch_vcpu_run(struct vcpu *v)
+/* Basic exit reason -> neutral kind, for the statistics. */
+static const u8 exit_kinds[EXIT_REASON_MAX] = {
+	[EXIT_REASON_EXCEPTION_NMI] = EXIT_KIND_EXCEPTION,
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = EXIT_KIND_INTERRUPT,
+	[EXIT_REASON_TRIPLE_FAULT] = EXIT_KIND_TRIPLE_FAULT,
+	[EXIT_REASON_INIT_SIGNAL] = EXIT_KIND_INIT,
+	[EXIT_REASON_INTERRUPT_WINDOW] = EXIT_KIND_IRQ_WINDOW,
+	[EXIT_REASON_CPUID] = EXIT_KIND_CPUID,
+	[EXIT_REASON_HLT] = EXIT_KIND_HLT,
+	[EXIT_REASON_VMCALL] = EXIT_KIND_HYPERCALL,
+	[EXIT_REASON_VMCLEAR] = EXIT_KIND_VIRT_INSN,
+	[EXIT_REASON_VMLAUNCH] = EXIT_KIND_VIRT_INSN,
+	[EXIT_REASON_VMPTRLD] = EXIT_KIND_VIRT_INSN,
+	[EXIT_REASON_VMPTRST] = EXIT_KIND_VIRT_INSN,
+	[EXIT_REASON_VMREAD] = EXIT_KIND_VIRT_INSN,
+	[EXIT_REASON_VMRESUME] = EXIT_KIND_VIRT_INSN,
+	[EXIT_REASON_VMWRITE] = EXIT_KIND_VIRT_INSN,
+	[EXIT_REASON_VMOFF] = EXIT_KIND_VIRT_INSN,
+	[EXIT_REASON_VMON] = EXIT_KIND_VIRT_INSN,
+	[EXIT_REASON_INVEPT] = EXIT_KIND_VIRT_INSN,
+	[EXIT_REASON_INVVPID] = EXIT_KIND_VIRT_INSN,
+	[EXIT_REASON_VMFUNC] = EXIT_KIND_VIRT_INSN,
+	[EXIT_REASON_CR_ACCESS] = EXIT_KIND_CR,
+	[EXIT_REASON_IO_INSTRUCTION] = EXIT_KIND_IO,
+	[EXIT_REASON_MSR_READ] = EXIT_KIND_RDMSR,
+	[EXIT_REASON_MSR_WRITE] = EXIT_KIND_WRMSR,
+	[EXIT_REASON_INVALID_STATE] = EXIT_KIND_ENTRY_FAILED,
+	[EXIT_REASON_MSR_LOAD_FAIL] = EXIT_KIND_ENTRY_FAILED,
+	[EXIT_REASON_MCE_DURING_VMENTRY] = EXIT_KIND_ENTRY_FAILED,
+	[EXIT_REASON_EPT_VIOLATION] = EXIT_KIND_MEMORY,
+	[EXIT_REASON_EPT_MISCONFIG] = EXIT_KIND_MEMORY,
+	[EXIT_REASON_XSETBV] = EXIT_KIND_XSETBV,
+	[EXIT_REASON_PREEMPTION_TIMER] = EXIT_KIND_TIMER,
+};
+
+void vmx_vcpu_run(struct vcpu *v)
 {
 	struct vmx_vcpu *vv = &vmx_vcpus[v->pcpu];
 
 	vmcs_setup(v);
 	vv->vmcs_ready = true;
-	apic_vcpu_start(v);
-	vmx_apic_mode_changed(v);
-	irq_queue_clear(&v->irqs);
+	guest_run_start(v);
 	vv->window_exiting = false; /* vmcs_setup() left the control clear */
 	vv->timer_armed = false;    /* and the preemption timer at its normal setting */
-	vv->guest_mtrr_def_type = rdmsr(MSR_IA32_MTRR_DEF_TYPE);
 	while (!vcpu_check_requests(v)) {
 		u32 reason, basic;
+		enum exit_kind kind;
 		exit_handler_fn h;
 		int r;
 
@@ -1074,11 +760,14 @@ void arch_vcpu_run(struct vcpu *v)
 		vv->launched = true;
 		reason = vmcs_read32(VM_EXIT_REASON);
 		basic = EXIT_REASON_BASIC(reason);
+		kind = basic < EXIT_REASON_MAX ? exit_kinds[basic] : EXIT_KIND_OTHER;
+		if (basic == EXIT_REASON_EXCEPTION_NMI &&
+		    (vmcs_read32(VM_EXIT_INTR_INFO) & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI)
+			kind = EXIT_KIND_NMI;
 		v->exits++;
-		if (basic < VCPU_EXIT_REASONS)
-			v->exit_count[basic]++;
+		v->exit_count[kind]++;
 		if (v->part->trace_left > 0) /* console `trace`: off the hot path otherwise */
-			vcpu_trace_exit(v, basic, vmcs_readl(GUEST_RIP),
+			vcpu_trace_exit(v, kind, basic, vmcs_readl(GUEST_RIP),
 					vmcs_readl(EXIT_QUALIFICATION));
 		if (reason & EXIT_REASON_FAILED_ENTRY) {
 			entry_failed_guest_state(v, basic);
@@ -1094,9 +783,23 @@ void arch_vcpu_run(struct vcpu *v)
 			break;
 		vcpu_host_work(v);
 	}
-	/* A run that ends while an instruction is being stepped over a
-	 * violation leaves no scratch page mapped for the next. */
-	if (vv->ntemp)
-		drop_temp_maps(v);
+	guest_run_end(v);
 	vv->vmcs_ready = false;
 }
+
+const struct virt_backend vmx_backend = {
+	.name = "vmx",
+	.gmap_format = &gmap_ept,
+	.deadline_exits = true, /* the VMX-preemption timer (vmcs.c) */
+	.supported = vmx_supported,
+	.enable = vmx_enable,
+	.describe = vmx_describe,
+	.partition_create = vmx_partition_create,
+	.vcpu_run = vmx_vcpu_run,
+	.vcpu_snapshot = vmx_vcpu_snapshot,
+	.reason_name = vmx_reason_name,
+	.nmi_taken = vmx_nmi_taken,
+	.flush_gmap = vmx_flush_gmap,
+	.single_step = vmx_single_step,
+	.apic_mode_changed = vmx_apic_mode_changed,
+};

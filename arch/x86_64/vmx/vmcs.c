@@ -212,7 +212,7 @@ static void setup_controls(struct vcpu *v)
 	vmcs_write64(IO_BITMAP_A, vp->io_bitmap_a);
 	vmcs_write64(IO_BITMAP_B, vp->io_bitmap_b);
 	vmcs_write64(MSR_BITMAP, vp->msr_bitmap);
-	vmcs_write64(EPT_POINTER, ept_pointer(&vp->ept));
+	vmcs_write64(EPT_POINTER, vmx_ept_pointer(v->part));
 	if (sec & SECONDARY_EXEC_ENABLE_VPID)
 		vmcs_write16(VIRTUAL_PROCESSOR_ID, vp->vpid);
 	vmcs_write64(TSC_OFFSET, 0); /* guests see the real TSC */
@@ -376,7 +376,6 @@ void vmcs_setup(struct vcpu *v)
 	if (vmptrld(vv->vmcs) != VMX_OK)
 		vmx_fatal("VMPTRLD");
 	vv->launched = false;
-	vv->ntemp = 0;
 	setup_controls(v);
 	setup_host();
 	vmcs_load_boot_state(&v->boot);

@@ -17,6 +17,7 @@
 #include <arch/vmcs_fields.h>
 #include <arch/vmx.h>
 #include <arch/x86.h>
+#include "vmx_internal.h"
 
 /* IA32_VMX_BASIC fields, SDM Vol. 3D A.1. */
 #define VMX_BASIC_REVISION(b) ((u32)(b)&0x7fffffff)
@@ -36,37 +37,11 @@ static u32 allowed1(u32 msr)
 	return (u32)(rdmsr(msr) >> 32);
 }
 
-const char *arch_virt_name(void)
-{
-	return "vmx";
-}
-
-static bool cpu_is_amd_svm(void)
-{
-	struct cpuid_regs r = cpuid(0, 0);
-
-	/* "AuthenticAMD" in EBX, EDX, ECX. */
-	if (r.ebx != 0x68747541 || r.edx != 0x69746e65 || r.ecx != 0x444d4163)
-		return false;
-	return cpuid(0x80000000, 0).eax >= 0x80000001 &&
-	       (cpuid(0x80000001, 0).ecx & CPUID80000001_ECX_SVM);
-}
-
-bool arch_virt_supported(char *why, size_t n)
+/* virt.c chose VMX because CPUID.1:ECX.VMX is set (24.6). */
+bool vmx_supported(char *why, size_t n)
 {
 	u32 secondary;
 
-	if (!(cpuid(1, 0).ecx & CPUID1_ECX_VMX)) {
-		if (cpu_is_amd_svm())
-			strfmt(why, n,
-			       "this CPU has AMD SVM, not Intel VMX; Tessera needs Intel VT-x "
-			       "with EPT (an SVM backend is not written yet)");
-		else
-			strfmt(why, n, "this CPU has no Intel VT-x (CPUID.1:ECX.VMX = 0); "
-				       "enable it in the firmware setup, or for nested KVM load "
-				       "kvm_intel with nested=1 and use -cpu host");
-		return false;
-	}
 	if (!(allowed1(MSR_IA32_VMX_PROCBASED_CTLS) & PROCBASED_ACTIVATE_SECONDARY)) {
 		strfmt(why, n, "VMX without secondary controls: no EPT");
 		return false;
@@ -91,7 +66,7 @@ bool arch_virt_supported(char *why, size_t n)
 	return true;
 }
 
-void arch_virt_describe(char *buf, size_t n)
+void vmx_describe(char *buf, size_t n)
 {
 	u64 basic = rdmsr(MSR_IA32_VMX_BASIC);
 	u32 secondary = allowed1(MSR_IA32_VMX_PROCBASED_CTLS2);
@@ -159,13 +134,13 @@ static void apply_fixed_bits(void)
 	write_cr4(cr4);
 }
 
-bool arch_virt_enable(struct pcpu *c, char *why, size_t n)
+bool vmx_enable(struct pcpu *c, char *why, size_t n)
 {
 	u64 basic;
 	u32 revision;
 	enum vmx_result r;
 
-	if (!arch_virt_supported(why, n) || !feature_control_ok(why, n))
+	if (!feature_control_ok(why, n))
 		return false;
 	basic = rdmsr(MSR_IA32_VMX_BASIC);
 	if (VMX_BASIC_REGION_SIZE(basic) > PAGE_SIZE || VMX_BASIC_MEMTYPE(basic) != VMX_MEMTYPE_WB) {
@@ -178,16 +153,16 @@ bool arch_virt_enable(struct pcpu *c, char *why, size_t n)
 
 	/* The VMXON region starts with the VMCS revision identifier (25.11.5). */
 	revision = VMX_BASIC_REVISION(basic);
-	memset(hpa_to_ptr(c->arch.vmxon_region), 0, PAGE_SIZE);
-	memcpy(hpa_to_ptr(c->arch.vmxon_region), &revision, sizeof(revision));
+	memset(hpa_to_ptr(c->arch.virt_region), 0, PAGE_SIZE);
+	memcpy(hpa_to_ptr(c->arch.virt_region), &revision, sizeof(revision));
 
-	r = vmxon(c->arch.vmxon_region);
+	r = vmxon(c->arch.virt_region);
 	if (r != VMX_OK) {
 		strfmt(why, n, "VMXON failed (%s)",
 		       r == VMX_FAIL_INVALID ? "VMfailInvalid: bad VMXON region or CR0/CR4"
 					     : "VMfailValid: already in VMX operation");
 		return false;
 	}
-	c->arch.vmx_on = true;
+	c->arch.virt_on = true;
 	return true;
 }

@@ -6,19 +6,14 @@
 #define VMX_INTERNAL_H
 
 #include <tessera/partition.h>
-#include <tessera/spinlock.h>
-#include <arch/ept.h>
 
-#define MAX_TEMP_MAPS 4 /* pages mapped for one single-stepped instruction */
-
+/* The partition's EPT and scratch page are the shared x86_partitions[]
+ * (arch/guest.h); these are what only VMX has. */
 struct vmx_partition {
-	struct ept ept;
-	spinlock_t ept_lock; /* its vCPUs change it while stepping over violations */
 	hpa_t msr_bitmap; /* 4 KiB, SDM Vol. 3C 25.6.9: guest APIC not in x2APIC mode */
 	hpa_t msr_bitmap_x2apic; /* the same with the x2APIC MSRs the guest's own */
 	hpa_t io_bitmap_a; /* ports 0x0000-0x7fff, 25.6.4 */
 	hpa_t io_bitmap_b; /* ports 0x8000-0xffff */
-	hpa_t scratch;     /* stands in for unmapped memory in report mode */
 	u16 vpid;
 };
 
@@ -28,12 +23,8 @@ struct vmx_vcpu {
 	/* This CPU's vCPU VMCS is current and set up (arch_vcpu_run): an NMI
 	 * may then write to it (vmx_nmi_taken). */
 	volatile bool vmcs_ready;
-	/* violations = report: pages mapped while one instruction single-steps */
-	unsigned ntemp;
-	gpa_t temp[MAX_TEMP_MAPS];
 	u64 guest_tf; /* the guest's own RFLAGS.TF while we single-step */
 	bool window_exiting; /* CPU_BASED_INTR_WINDOW_EXITING as last written */
-	u64 guest_mtrr_def_type; /* the guest's own IA32_MTRR_DEF_TYPE (msr.c) */
 	bool timer_armed; /* the preemption timer is set for a device deadline */
 };
 
@@ -50,17 +41,28 @@ void vmx_preemption_timer_reset(const struct vcpu *v);
 void vmx_preemption_timer_expire_now(void);
 void vmx_preemption_timer_arm(const struct vcpu *v, u64 deadline_ns, u64 now_ns);
 
-/* exit.c */
+/* vmx_entry.S */
 int vmx_enter(struct guest_regs *regs, int launched);
 void vmx_exit_stub(void);
 
 /* msr.c */
 void vmx_msr_bitmap_init(hpa_t bitmap, bool x2apic_guest);
-/* MSR_DENIED: #GP, reported by the caller; MSR_REPORTED: #GP, already
- * reported with its reason. */
-enum msr_result { MSR_DONE, MSR_DENIED, MSR_REPORTED };
-enum msr_result vmx_msr_read(struct vcpu *v, u32 msr, u64 *value);
-enum msr_result vmx_msr_write(struct vcpu *v, u32 msr, u64 value);
 void vmx_apic_mode_changed(struct vcpu *v);
+
+/* vmx.c, vmx_partition.c */
+bool vmx_supported(char *why, size_t n);
+bool vmx_enable(struct pcpu *c, char *why, size_t n);
+void vmx_describe(char *buf, size_t n);
+bool vmx_partition_create(struct partition *p, struct pmm *pmm, char *why, size_t n);
+
+/* exit.c */
+void vmx_vcpu_run(struct vcpu *v);
+void vmx_vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *s);
+const char *vmx_reason_name(unsigned reason);
+void vmx_flush_gmap(struct vcpu *v);
+void vmx_single_step(struct vcpu *v, bool on);
+
+/* The EPT pointer for the VMCS (SDM Vol. 3C 25.6.11). */
+u64 vmx_ept_pointer(const struct partition *p);
 
 #endif

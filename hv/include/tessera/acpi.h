@@ -95,6 +95,19 @@ struct madt_info {
 	struct madt_iso_info iso[MADT_MAX_ISOS];
 };
 
+/* Where ISA IRQ irq reaches the machine's I/O APICs (ACPI 6.5 5.2.12.5):
+ * the GSI of its override if the MADT has one, else the GSI of its number;
+ * the I/O APIC whose inputs cover that GSI (the highest gsi_base at or
+ * below it) and its input there; the override's polarity and trigger,
+ * else ISA's (active high, edge). */
+struct isa_irq_route {
+	bool valid;
+	u32 ioapic_addr;
+	unsigned pin;
+	bool active_low, level;
+};
+void madt_isa_route(const struct madt_info *madt, unsigned irq, struct isa_irq_route *out);
+
 /* Parse a whole MADT (header included). Local APIC (type 0) and local
  * x2APIC (type 9) entries become cpus[] in table order; an x2APIC entry
  * whose APIC ID is already listed is skipped. I/O APIC (type 1) and

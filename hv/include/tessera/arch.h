@@ -1,8 +1,8 @@
 /*
  * The architecture interface: every arch_* function the core (hv/) calls,
  * in one place (cf. Jailhouse's include/jailhouse/control.h). The x86-64
- * implementation is in arch/x86_64/; VMX-specific code stays behind these
- * functions so an SVM backend can slot in beside it.
+ * implementation is in arch/x86_64/, with a backend per vendor's
+ * virtualization extensions behind these functions (arch/virt.h).
  */
 #ifndef TESSERA_ARCH_H
 #define TESSERA_ARCH_H
@@ -35,6 +35,20 @@ bool arch_smp_prepare(hpa_t trampoline, char *why, size_t n);
  * passes. The AP continues in hv_ap_main(). */
 bool arch_cpu_start(struct pcpu *c);
 
+/* A periodic tick of hz on this CPU, which runs no guest (the console's
+ * own): arch_cpu_idle() then returns at least that often. False if this
+ * CPU cannot have one. */
+bool arch_cpu_tick_start(unsigned hz);
+
+/* A periodic interrupt of hz to CPU cpu from a timer no partition owns
+ * (the machine's PIT): for a CPU shared by the console and a partition,
+ * where the backend has no deadline exit (arch_guest_deadline_exits).
+ * False if the machine does not say how to route it (no MADT). */
+bool arch_cpu_external_tick(unsigned cpu, unsigned hz);
+
+/* Sleep until the next interrupt (a tick, a kick) reaches this CPU. */
+void arch_cpu_idle(void);
+
 /* Reset the whole machine. */
 void arch_reboot(void) __noreturn;
 
@@ -56,14 +70,15 @@ void arch_delay_us(u64 us);
 
 /* --- virtualization ------------------------------------------------------ */
 
-/* Short name for messages: "vmx". */
+/* Short name of the backend that runs, for messages. */
 const char *arch_virt_name(void);
-/* Does this CPU have what Tessera needs (VMX with EPT, unrestricted guest)?
+/* Does this CPU have what Tessera needs (hardware virtualization with a
+ * second-level page table)?
  * If not, write one clear sentence into why. */
 bool arch_virt_supported(char *why, size_t n);
-/* Enter VMX root operation on this CPU. */
+/* Turn hardware virtualization on, on this CPU. */
 bool arch_virt_enable(struct pcpu *c, char *why, size_t n);
-/* One line of capabilities for the boot log (revision, EPT, VPID...). */
+/* One line of capabilities for the boot log. */
 void arch_virt_describe(char *buf, size_t n);
 
 /* --- partitions (arch keeps its own per-partition and per-vCPU data,
@@ -100,11 +115,16 @@ void arch_cpu_send_vector(unsigned pcpu, u8 vector);
 /* The one vector a guest may not send: the hypervisor's own kick. */
 #define ARCH_RESERVED_VECTOR 0xf2
 
+/* Can the backend make a guest leave guest mode at a deadline by itself
+ * (a timer of the CPU's own)? If not, the console's CPU watches the timer
+ * devices' deadlines (tessera/timers.h). */
+bool arch_guest_deadline_exits(void);
+
 /* Copy the current vCPU's architectural state (on its own CPU). */
 struct vcpu_snapshot;
 void arch_vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *s);
 
-/* A one-line name for an arch exit reason ("CPUID", "EPT violation"). */
+/* A one-line name for the backend's own exit reason (for `trace`). */
 const char *arch_exit_reason_name(unsigned reason);
 
 /* --- called by arch code ------------------------------------------------- */

@@ -26,6 +26,9 @@ struct cpu_list {
 	unsigned count;
 	enum cpu_source source;
 	u32 apic_id[MAX_CPUS]; /* apic_id[0] is the BSP */
+	/* The machine's PIT (ISA IRQ 0) at its I/O APIC, from the MADT:
+	 * invalid without one (UEFI MP Services only). */
+	struct isa_irq_route irq0;
 };
 
 const char *cpu_source_name(enum cpu_source s); /* "ACPI MADT", "UEFI MP Services" */
@@ -44,6 +47,9 @@ bool cpus_from_madt(const struct madt_info *madt, u32 bsp_apic_id, struct cpu_li
  * IDs a note goes to d. Returns false if neither source gives a list. */
 bool cpus_discover(const struct boot_info *bi, u32 bsp_apic_id, struct cpu_list *out,
 		   struct diag *d);
+
+/* The boot CPU list's irq0, kept for the arch code (hv/main.c). */
+extern struct isa_irq_route cpus_irq0;
 
 /* Index of apic_id in the list, or -1. */
 int cpus_index_of(const struct cpu_list *l, u32 apic_id);

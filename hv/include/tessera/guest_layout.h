@@ -5,7 +5,7 @@
  * answer to "what is at this guest-physical address?":
  *
  *   - the arch code maps exactly its RAM regions in the partition's
- *     second-level page tables (EPT on VMX: arch_partition_create()),
+ *     second-level page tables (arch_partition_create()),
  *     each onto the partition's own host block at the same offset, and
  *     nothing else; it never looks at the format;
  *   - partition_guest_ptr() (hv/vcpu.c) lets the hypervisor touch only

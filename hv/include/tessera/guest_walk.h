@@ -1,8 +1,8 @@
 /*
  * Walking a guest's own page tables: linear address -> guest-physical.
  *
- * When a guest touches a page that no RAM backs (an EPT violation under
- * VMX, a nested page fault under SVM), the exit gives the guest-physical
+ * When a guest touches a page that no RAM backs (a fault of the
+ * partition's guest-physical map), the exit gives the guest-physical
  * address of the data but not the instruction. To emulate the access the
  * hypervisor reads up to INSN_MAX_LEN bytes at CS.base + RIP and decodes
  * them (arch/insn_decode.h). CS.base + RIP is a *linear* address: it goes
@@ -72,8 +72,8 @@
  * decoded instruction, says which device is touched.
  *
  * PAE: the CPU does not read the four PDPTEs during a walk but keeps them
- * in registers, loaded at MOV to CR3 (SDM 4.4.1), and with EPT the VMCS
- * holds them (GUEST_PDPTR0-3, SDM Vol. 3C 25.4.2). This walker reads them
+ * in registers, loaded at MOV to CR3 (SDM 4.4.1), and the backend's
+ * control structure may hold them (the arch code). This walker reads them
  * from memory at CR3 instead; the two differ only if the guest edited its
  * PDPT since it last loaded CR3, which an OS may not rely on anyway.
  *

@@ -5,8 +5,12 @@
  * uses only fixed-width types and no pointers. Documented for guest
  * authors in docs/partitions.md.
  *
- * A guest executes VMCALL (SDM Vol. 2B, VMCALL; the resulting VM exit is
- * reason 18) with:
+ * A guest executes VMCALL on an Intel CPU (SDM Vol. 2B, VMCALL; the VM
+ * exit is reason 18) or VMMCALL on an AMD one (APM Vol. 3, VMMCALL; exit
+ * code 0x81), as the CPUID vendor string says; on AMD, Tessera also takes
+ * VMCALL (it raises #UD there, which the hypervisor intercepts and
+ * recognises), so a guest that knows only VMCALL still works, at the cost
+ * of a fetch of its bytes. With:
  *
  *   RAX/EAX  hypercall number (HC_*)
  *   RBX/EBX  first argument

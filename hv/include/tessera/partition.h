@@ -5,7 +5,7 @@
  * physical CPUs (one vCPU each) and a kernel image to boot. Its memory is
  * one contiguous, 2 MiB aligned host block that appears to the guest at
  * guest-physical 0; the arch code maps the RAM regions of its layout
- * (p->layout, tessera/guest_layout.h) onto it (EPT on VMX) and nothing
+ * (p->layout, tessera/guest_layout.h) onto it and nothing
  * else.
  *
  * Its states and their transitions are in tessera/lifecycle.h; p->state
@@ -27,8 +27,8 @@
  *    |                                                  PAUSE | PAUSE
  *    +------- STOP or START ------------------------ PAUSED --+ cleared
  *
- * Everything VMX-specific (VMCS, EPT, bitmaps) lives in arch code, found
- * by partition id and vCPU; hv/ never sees it.
+ * Everything vendor-specific (control structures, page tables, bitmaps)
+ * lives in arch code, found by partition id and vCPU; hv/ never sees it.
  *
  * Lock map. Each field says who may write it and what a reader needs:
  *   [C]  set when the partition is created; constant after.
@@ -58,6 +58,7 @@
 #include <tessera/limits.h>
 #include <tessera/config.h>
 #include <tessera/events.h>
+#include <tessera/exit_kind.h>
 #include <tessera/guest_layout.h>
 #include <tessera/guest_out.h>
 #include <tessera/hypercall.h>
@@ -75,7 +76,6 @@
 #include <tessera/vuart.h>
 
 #define SCROLLBACK_BYTES 8192
-#define VCPU_EXIT_REASONS 80 /* per-reason counters; arch reasons fit below this */
 
 /* What a vCPU is doing (the diagram above). */
 enum vcpu_run_state {
@@ -93,7 +93,8 @@ enum vcpu_run_state {
 #define VCPU_REQ_RELOAD (1u << 4) /* an AP's SIPI: load v->boot from sipi_vector and run */
 #define VCPU_REQ_LEAVE (VCPU_REQ_STOP | VCPU_REQ_START) /* end the current run */
 
-/* General registers the exit stub saves; RSP and RIP live in the VMCS. */
+/* General registers the exit stub saves; RSP and RIP live in the
+ * backend's control structure. */
 struct guest_regs {
 	u64 rax, rbx, rcx, rdx, rsi, rdi, rbp;
 	u64 r8, r9, r10, r11, r12, r13, r14, r15;
@@ -140,7 +141,7 @@ struct vcpu {
 	bool started;             /* [L] has started this run: vCPU 0 at once, an AP at its SIPI */
 	u8 sipi_vector;           /* [L] the SIPI's vector, with VCPU_REQ_RELOAD */
 	u64 exits;                /* [V] counters; the console reads and resets */
-	u64 exit_count[VCPU_EXIT_REASONS];
+	u64 exit_count[EXIT_KINDS]; /* by enum exit_kind */
 	struct vcpu_snapshot snap; /* [V] valid while PAUSED */
 };
 
@@ -194,6 +195,7 @@ struct partition {
 	struct rtc rtc;                /* [RTC] the CMOS clock, from the machine's date */
 	u64 timer_next_ns;             /* [A] when the PIT's or RTC's next interrupt is due,
 	                                * 0 = none (tessera/timers.h) */
+	u64 timer_kicked_ns;           /* [M] the deadline timers_watch last kicked for */
 
 	struct gout out;               /* [O] every byte the guest writes */
 	u8 scrollback_buf[SCROLLBACK_BYTES]; /* [O] */
@@ -332,7 +334,8 @@ int vcpu_irq_next(struct vcpu *v);
 /* The vCPU for this physical CPU, or NULL. */
 struct vcpu *vcpu_of_pcpu(unsigned pcpu);
 /* Arch exit loops call this for every exit: the console's `trace`. */
-void vcpu_trace_exit(struct vcpu *v, unsigned reason, u64 rip, u64 qualification);
+void vcpu_trace_exit(struct vcpu *v, enum exit_kind kind, unsigned reason, u64 rip,
+		     u64 qualification);
 /* Arch exit loops call this after each exit and in every wait (HLT): the
  * CPU's other duty, the console when it shares this CPU, gets its turn. */
 void vcpu_host_work(struct vcpu *v);

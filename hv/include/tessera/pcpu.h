@@ -3,7 +3,7 @@
  * cpu_list (index 0 = the bootstrap processor).
  *
  * The architecture-neutral part is here; struct pcpu_arch (GDT, TSS,
- * stacks, VMX regions...) is embedded, Bao-style, from <arch/pcpu_arch.h>.
+ * stacks, virtualization regions...) is embedded, Bao-style, from <arch/pcpu_arch.h>.
  * A CPU finds its own struct through arch_this_cpu().
  */
 #ifndef TESSERA_PCPU_H
@@ -18,8 +18,8 @@ enum pcpu_state {
 	PCPU_OFFLINE,    /* listed, not started yet */
 	PCPU_STARTING,   /* INIT-SIPI-SIPI sent */
 	PCPU_ALIVE,      /* running our code, setting itself up */
-	PCPU_ONLINE,     /* in VMX root operation, waiting for work */
-	PCPU_FAILED,     /* could not start or could not enable VMX */
+	PCPU_ONLINE,     /* virtualization on, waiting for work */
+	PCPU_FAILED,     /* could not start or could not turn virtualization on */
 };
 
 struct pcpu {

@@ -71,7 +71,7 @@ void platform_port_io(struct vcpu *v, u16 port, unsigned size, bool write, u32 *
 
 /*
  * A guest's access of size bytes (1, 2, 4 or 8) at guest-physical gpa that
- * is not its RAM (the backend's EPT violation, decoded): the emulated
+ * is not its RAM (an exit of the backend's, decoded): the emulated
  * device there, through the partition's bus (BUS_MMIO). On a read the
  * device fills *value (zero-extended); on a write *value is the data.
  * False if no device holds the whole access: the caller then applies the

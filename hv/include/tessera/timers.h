@@ -6,8 +6,9 @@
  *   - before every VM entry and in every wait (vcpu_timer_deadline), it
  *     raises what is due through the interrupt router (tessera/irq.h);
  *   - the arch code makes the guest leave guest mode by the next
- *     deadline (the VMX-preemption timer), and a halted vCPU 0 polls
- *     instead of sleeping while one is pending.
+ *     deadline where the CPU has a timer for it, and a halted vCPU 0
+ *     polls instead of sleeping while one is pending; where it has none,
+ *     the console's CPU watches the deadlines and kicks (timers_watch).
  * A port write that changes a schedule (the guest programs the PIT or the
  * RTC's rate) recomputes the deadline and kicks vCPU 0, which may be
  * halted on another CPU.
@@ -37,5 +38,10 @@ void timers_changed(struct partition *p, u64 now_ns);
  * what is due and return the next deadline in arch_time_ns() time (0: no
  * timer armed); 0 for every other vCPU. */
 u64 vcpu_timer_deadline(struct vcpu *v);
+
+/* On the console's own CPU, in its loop, where the backend has no
+ * deadline exit of its own: kick the vCPU 0 of every partition whose
+ * next edge is due by now_ns. */
+void timers_watch(u64 now_ns);
 
 #endif

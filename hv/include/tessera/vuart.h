@@ -2,7 +2,7 @@
  * A virtual 16550 UART: the console device every partition gets at I/O
  * port 0x3f8 (registers per the National Semiconductor PC16550D data
  * sheet, Table II). Portable: the arch code turns I/O exits into
- * vuart_read()/vuart_write() calls, so the model works for VMX and SVM
+ * vuart_read()/vuart_write() calls, so the model works for every backend
  * alike, and is unit-tested on the host.
  *
  * Modelled: THR/RBR with a receive FIFO fed by the management console,

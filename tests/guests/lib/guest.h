@@ -196,6 +196,7 @@ int32_t hc_console_write(const void *buf, u32 len);
 int32_t hc_partition_info(struct hc_partition_info *info);
 int32_t hc_exit(u32 code); /* returns only if there is no hypervisor */
 bool hv_present(void); /* HC_VERSION answered (cached) */
+bool cpu_is_amd(void); /* CPUID vendor: VMMCALL, not VMCALL */
 
 /* What a guest knows about its partition: from HC_PARTITION_INFO or,
  * without a hypervisor (plain QEMU), from the multiboot info plus an

@@ -1,17 +1,36 @@
 /*
- * Hypercalls (hv/include/tessera/hypercall.h): VMCALL with EAX = number,
- * EBX/ECX/EDX = arguments, result in EAX. Outside a hypervisor VMCALL
- * raises #UD (SDM Vol. 2B, VMCALL: "#UD if executed outside VMX
- * operation"); the probe turns that into HC_NOT_PRESENT, so the guests
- * also boot under plain QEMU.
+ * Hypercalls (hv/include/tessera/hypercall.h): VMCALL on Intel, VMMCALL on
+ * AMD, with EAX = number, EBX/ECX/EDX = arguments, result in EAX. Outside
+ * a hypervisor either raises #UD (SDM Vol. 2B, VMCALL: "#UD if executed
+ * outside VMX operation"; APM Vol. 3, VMMCALL); the probe turns that into
+ * HC_NOT_PRESENT, so the guests also boot under plain QEMU.
  */
 #include "guest.h"
+
+/* "AuthenticAMD" (CPUID leaf 0: EBX, EDX, ECX). */
+bool cpu_is_amd(void)
+{
+	static int known = -1;
+
+	if (known < 0) {
+		u32 a = 0, b, c, d;
+
+		__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+		known = b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163;
+	}
+	return known;
+}
 
 int32_t hc_call(u32 nr, u32 a, u32 b, u32 c)
 {
 	u32 ret = nr;
 	probe_vector = PROBE_NONE;
-	__asm__ volatile(PROBE_BEGIN "vmcall" PROBE_END : "+a"(ret) : "b"(a), "c"(b), "d"(c) : "memory");
+	if (cpu_is_amd())
+		__asm__ volatile(PROBE_BEGIN "vmmcall" PROBE_END
+				 : "+a"(ret) : "b"(a), "c"(b), "d"(c) : "memory");
+	else
+		__asm__ volatile(PROBE_BEGIN "vmcall" PROBE_END
+				 : "+a"(ret) : "b"(a), "c"(b), "d"(c) : "memory");
 	if (probe_vector != PROBE_NONE)
 		return HC_NOT_PRESENT;
 	return (int32_t)ret;

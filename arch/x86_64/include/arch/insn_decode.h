@@ -189,4 +189,21 @@ struct insn {
 bool insn_decode(const u8 *bytes, size_t avail, unsigned code_bits, struct insn *out,
 		 const char **why);
 
+/* How many prefix bytes (legacy, then REX in 64-bit mode) come before the
+ * opcode at bytes[0]; 0 when the bytes end before an opcode. For the exits
+ * that report no instruction length (SVM without next-RIP save): the
+ * length is the prefixes plus the opcode the exit names. */
+size_t insn_prefix_len(const u8 *bytes, size_t avail, unsigned code_bits);
+
+/* MOV to/from CRn (0F 22 /r, 0F 20 /r), for an intercepted CR access that
+ * reports no register (SVM without decode assists). */
+struct insn_mov_cr {
+	bool to_cr; /* MOV to CRn (else from) */
+	u8 cr;      /* 0-15 */
+	u8 gpr;     /* 0-15, ModRM order (0 rAX ... 4 rSP ... 15 r15) */
+	u8 len;
+};
+bool insn_decode_mov_cr(const u8 *bytes, size_t avail, unsigned code_bits,
+			struct insn_mov_cr *out, const char **why);
+
 #endif

@@ -37,5 +37,15 @@ void lapic_eoi(void);
  * class, so that no guest TPR value the hypervisor allows can block it. */
 #define KICK_VECTOR ARCH_RESERVED_VECTOR /* 0xf2, tessera/arch.h */
 #define SPURIOUS_VECTOR 0xff
+/* The periodic tick of a CPU that runs no guest (lapic_tick_start); only
+ * such a CPU takes this vector as the tick, so a guest's own 0xf1 on its
+ * own CPUs is still the guest's. */
+#define TICK_VECTOR 0xf1
+
+/* Start a periodic tick of hz on this CPU's APIC timer (this is CPU cpu).
+ * False if the timer's rate could not be measured. */
+bool lapic_tick_start(unsigned cpu, unsigned hz);
+/* Is vector this CPU's tick? */
+bool lapic_is_tick(unsigned cpu, u8 vector);
 
 #endif

@@ -88,5 +88,11 @@
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 #define EFER_NXE (1ull << 11)
+#define EFER_SVME (1ull << 12) /* AMD: SVM enabled (APM Vol. 2 15.4) */
+
+/* AMD SVM (APM Vol. 2 15.30). */
+#define MSR_VM_CR 0xc0010114      /* bit 4 SVMDIS: SVM disabled by firmware */
+#define VM_CR_SVMDIS (1ull << 4)
+#define MSR_VM_HSAVE_PA 0xc0010117 /* the host save area VMRUN uses */
 
 #endif

@@ -36,8 +36,13 @@ struct pcpu_arch {
 	struct tss64 tss __aligned(16);
 	hpa_t stack;            /* CPU_STACK_SIZE bytes */
 	hpa_t ist[IST_COUNT];   /* IST_STACK_SIZE bytes each */
-	hpa_t vmxon_region;     /* 4 KiB, SDM Vol. 3C 25.11.5 */
-	bool vmx_on;
+	/* 4 KiB each, for the virtualization backend: VMX's VMXON region (SDM
+	 * Vol. 3C 25.11.5); SVM's host save area (VM_HSAVE_PA, APM Vol. 2
+	 * 15.30.4) and the page VMSAVE/VMLOAD keep the host's other state in
+	 * (15.5.2). */
+	hpa_t virt_region;
+	hpa_t virt_host_state;
+	bool virt_on;
 };
 
 #endif

@@ -11,13 +11,6 @@
 
 enum vmx_result { VMX_OK = 0, VMX_FAIL_INVALID = 1, VMX_FAIL_VALID = 2 };
 
-/* A guest's interrupt taken by the hypervisor while this CPU waited for
- * one (idt.c irq_dispatch, exit.c handle_hlt): queue it for this CPU's
- * vCPU, as a VM exit that acknowledged it would. */
-void vmx_guest_irq_taken(u8 vector);
-/* An NMI reached this CPU in the hypervisor (idt.c nmi_dispatch): if a
- * vCPU's VMCS is current here, its next VM entry exits at once. */
-void vmx_nmi_taken(void);
 /* End NMI blocking after a VM exit caused by an NMI (isr.S). */
 void nmi_unblock(void);
 
