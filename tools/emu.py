@@ -70,7 +70,8 @@ class Machine:
         self.icount = icount
         self.ips = ips
         self.bochs_info = bochs_info
-        self.workdir = workdir or tempfile.mkdtemp(prefix="tessera-emu-")
+        # Absolute: the emulator runs in it, and its files are named from it.
+        self.workdir = os.path.abspath(workdir or tempfile.mkdtemp(prefix="tessera-emu-"))
         os.makedirs(self.workdir, exist_ok=True)
         self.proc = None
         self.console = None

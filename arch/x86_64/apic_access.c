@@ -167,6 +167,14 @@ void apic_cr8_write(struct vcpu *v, u64 value)
 	perform(v, vlapic_write(&v->lapic, VLAPIC_TPR, (value & 0xf) << 4), &unused);
 }
 
+u64 apic_cr8_read(struct vcpu *v)
+{
+	u64 tpr = 0;
+
+	perform(v, vlapic_read(&v->lapic, VLAPIC_TPR), &tpr);
+	return (tpr >> 4) & 0xf;
+}
+
 bool apic_mmio_hit(const struct vcpu *v, u64 gpa)
 {
 	u64 base = vlapic_mmio_base(&v->lapic);

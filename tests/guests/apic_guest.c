@@ -65,6 +65,7 @@
 /* Register offsets in the xAPIC page (Table 11-1). */
 #define R_ID 0x020
 #define R_EOI 0x0B0
+#define R_TPR 0x080
 #define R_SVR 0x0F0
 #define R_ICR_LO 0x300
 #define R_ICR_HI 0x310
@@ -434,6 +435,37 @@ static void check_id(const char *who, u32 expect)
 	       who, id, expect, id == expect ? "match" : "MISMATCH");
 	if (id != expect)
 		fail("apic id differs from partition info");
+}
+
+/*
+ * Check 3b: CR8 is the TPR's other door (SDM Vol. 3A 11.8.6: CR8[3:0] =
+ * TPR[7:4]). A 32-bit kernel reaches it only on AMD, as LOCK MOV CR0
+ * (APM Vol. 3, MOV CRn; CPUID 80000001H:ECX[4] AltMovCr8): a CR8 write
+ * must read back in the TPR register, and a TPR write through CR8. Under
+ * SVM both ways exit to the one TPR (svm/exit.c handle_cr_access).
+ */
+static void check_cr8(void)
+{
+	u32 a, b, c = 0, d, tpr, cr8;
+
+	cpuid(0x80000000u, 0, &a, &b, &c, &d);
+	if (a >= 0x80000001u)
+		cpuid(0x80000001u, 0, &a, &b, &c, &d);
+	else
+		c = 0;
+	if (!(c & (1u << 4))) {
+		printf("apic: cr8: no 32-bit alias (cpuid.80000001h:ecx[4] clear)\n");
+		return;
+	}
+	__asm__ volatile(".byte 0xf0\n\tmovl %0, %%cr0" : : "a"(3u) : "memory");
+	tpr = lapic_read(R_TPR);
+	lapic_write(R_TPR, 0x50);
+	__asm__ volatile(".byte 0xf0\n\tmovl %%cr0, %0" : "=a"(cr8) : : "memory");
+	lapic_write(R_TPR, 0);
+	printf("apic: cr8 (lock mov cr0): 3 -> tpr 0x%x; tpr 0x50 -> cr8 %u: %s\n", tpr, cr8,
+	       tpr == 0x30 && cr8 == 5 ? "match" : "MISMATCH");
+	if (tpr != 0x30 || cr8 != 5)
+		fail("cr8 and the tpr disagree");
 }
 
 /* ------------------------------------------------------------ the AP */
@@ -1018,6 +1050,7 @@ void guest_main(u32 magic, u32 mbi)
 		return;
 	}
 	check_id("", gi.apic_id[gi.vcpu]);
+	check_cr8();
 	/* The firmware may leave the 8259's ExtINT wired to the BSP's LINT0
 	 * (virtual wire mode, MP spec 3.6.2.2; SeaBIOS under plain QEMU does,
 	 * with IRQ 0 at vector 8): cut LINT0 and LINT1 off (11.5.1) before

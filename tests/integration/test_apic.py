@@ -55,6 +55,13 @@ def run_checks(b, part, mode):
     line(rf"svr {HEX} -> 0x1ff \({regs['svr']}\): apic enabled, spurious vector 0xff")
     # 3. The APIC ID is what HC_PARTITION_INFO says.
     line(rf"apic id {bsp} \({regs['id']}\), partition info says {bsp}: match")
+    # 3b. CR8, the TPR's other door: on AMD's CPUs a 32-bit kernel reaches
+    # it as LOCK MOV CR0, and both ways meet the one TPR; Intel's have no
+    # such alias.
+    if b.engine == "qemu":
+        line(r"cr8 \(lock mov cr0\): 3 -> tpr 0x30; tpr 0x50 -> cr8 5: match")
+    else:
+        line(r"cr8: no 32-bit alias \(cpuid\.80000001h:ecx\[4\] clear\)")
 
     # 4. The AP: INIT, SIPI, SIPI through the ICR; its own checks 1-3;
     # then a fixed IPI from the BSP.

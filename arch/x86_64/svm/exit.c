@@ -28,6 +28,7 @@
 #include <tessera/pcpu.h>
 #include <tessera/string.h>
 #include <tessera/timers.h>
+#include <arch/apic_access.h>
 #include <arch/cpu.h>
 #include <arch/guest.h>
 #include <arch/insn_decode.h>
@@ -305,20 +306,27 @@ static enum exit_action handle_msr(struct vcpu *v, struct vmcb *vm)
 	return apply(v, vm, write ? guest_wrmsr(v) : guest_rdmsr(v), 2); /* 0F 30 / 0F 32 */
 }
 
-/* ------------------------------------------------------------------ CR4 */
+/* ------------------------------------------------------- CR4 and CR8 */
 
 /*
- * MOV to CR4, intercepted (15.9): a reserved bit must #GP, as on a CPU,
- * and QEMU's TCG lets some through (CR4.VMXE on an AMD CPU), which would
- * then fail the next VMRUN (15.5.1). With decode assists EXITINFO1 names
- * the register (bit 63 valid, bits 3:0, 15.8.1); without, the instruction
- * is decoded.
+ * MOV to CR4 and MOV to/from CR8, intercepted (15.9).
+ *  - CR4: a reserved bit must #GP, as on a CPU, and QEMU's TCG lets some
+ *    through (CR4.VMXE on an AMD CPU), which would then fail the next
+ *    VMRUN (15.5.1).
+ *  - CR8 is the task priority (SDM Vol. 3A 11.8.6, APM Vol. 2 16.6.5):
+ *    with V_INTR_MASKING the guest's CR8 would only be the VMCB's V_TPR
+ *    (15.21.1), which the guest's xAPIC TPR writes, passed to the real
+ *    APIC (tessera/vlapic.h), never see. Both ways go to the one TPR, as
+ *    under VMX (CR8-load exiting).
+ * With decode assists EXITINFO1 names the register (bit 63 valid, bits
+ * 3:0, 15.8.1); without, the instruction is decoded.
  */
-static enum exit_action handle_cr4_write(struct vcpu *v, struct vmcb *vm)
+static enum exit_action handle_cr_access(struct vcpu *v, struct vmcb *vm)
 {
-	u64 info = vm->control.exit_info1, value, *r;
+	unsigned code = (u32)vm->control.exit_code;
+	u64 info = vm->control.exit_info1, value = 0, *r;
 	struct guest_state g;
-	struct insn_mov_cr mc = { .to_cr = true, .cr = 4 };
+	struct insn_mov_cr mc = { .to_cr = code >= SVM_EXIT_CR0_WRITE, .cr = code & 15 };
 	u8 bytes[INSN_MAX_LEN];
 	const char *why = "its bytes could not be read";
 
@@ -327,26 +335,46 @@ static enum exit_action handle_cr4_write(struct vcpu *v, struct vmcb *vm)
 		mc.gpr = info & 15;
 	} else {
 		size_t n = guest_fetch(v, &g, bytes, sizeof(bytes));
+		bool want_to = mc.to_cr;
+		unsigned want_cr = mc.cr;
 
-		if (!n || !insn_decode_mov_cr(bytes, n, g.code_bits, &mc, &why) || !mc.to_cr ||
-		    mc.cr != 4) {
-			guest_dump(v, (u32)vm->control.exit_code, info);
-			partition_fail(v->part, "cannot decode the write of CR4 at rip 0x%llx: %s",
-				       (unsigned long long)g.rip, why ? why : "not MOV to CR4");
+		if (!n || !insn_decode_mov_cr(bytes, n, g.code_bits, &mc, &why) ||
+		    mc.to_cr != want_to || mc.cr != want_cr) {
+			guest_dump(v, code, info);
+			partition_fail(v->part, "cannot decode the access to CR%u at rip 0x%llx: %s",
+				       want_cr, (unsigned long long)g.rip,
+				       why ? why : "not a MOV of that register");
 			return EXIT_STOP;
 		}
 	}
 	r = guest_gpr(v, mc.gpr);
-	value = r ? *r : vm->save.rsp;
-	if (g.code_bits != 64)
-		value &= 0xffffffffu;
-	if (!guest_cr4_valid(value) ||
-	    ((vm->save.efer & EFER_LMA) && !(value & CR4_PAE))) { /* long mode needs PAE */
-		partition_event(v->part, EV_UNSUPPORTED, "denied mov to cr4 value 0x%llx (#GP)",
-				(unsigned long long)value);
-		return apply(v, vm, GUEST_GP, 0);
+	if (mc.to_cr) {
+		value = r ? *r : vm->save.rsp;
+		if (g.code_bits != 64)
+			value &= 0xffffffffu;
 	}
-	vm->save.cr4 = value;
+	if (mc.to_cr && mc.cr == 4) {
+		if (!guest_cr4_valid(value) ||
+		    ((vm->save.efer & EFER_LMA) && !(value & CR4_PAE))) { /* long mode needs PAE */
+			partition_event(v->part, EV_UNSUPPORTED,
+					"denied mov to cr4 value 0x%llx (#GP)",
+					(unsigned long long)value);
+			return apply(v, vm, GUEST_GP, 0);
+		}
+		vm->save.cr4 = value;
+	} else if (mc.to_cr && mc.cr == 8) {
+		if (value >> 4) /* bits 63:4 are reserved (SDM Vol. 3A 2.5) */
+			return apply(v, vm, GUEST_GP, 0);
+		apic_cr8_write(v, value);
+	} else if (!mc.to_cr && mc.cr == 8) {
+		value = apic_cr8_read(v);
+		if (r)
+			*r = value;
+		else
+			vm->save.rsp = value;
+	} else {
+		return fail(v, vm, "unexpected control register access");
+	}
 	if ((svm_features & SVM_FEATURE_NRIPS) && vm->control.next_rip)
 		vm->save.rip = vm->control.next_rip;
 	else
@@ -556,7 +584,10 @@ static exit_fn handler_of(unsigned code)
 	case SVM_EXIT_NPF: return handle_npf;
 	case SVM_EXIT_DB: return handle_db;
 	case SVM_EXIT_UD: return handle_ud;
-	case SVM_EXIT_CR0_WRITE + 4: return handle_cr4_write;
+	case SVM_EXIT_CR0_WRITE + 4:
+	case SVM_EXIT_CR0_WRITE + 8:
+	case SVM_EXIT_CR0_READ + 8:
+		return handle_cr_access;
 	case SVM_EXIT_VMRUN: case SVM_EXIT_VMLOAD: case SVM_EXIT_VMSAVE: case SVM_EXIT_STGI:
 	case SVM_EXIT_CLGI: case SVM_EXIT_SKINIT: case SVM_EXIT_MONITOR: case SVM_EXIT_MWAIT:
 	case SVM_EXIT_MWAIT_ARMED:

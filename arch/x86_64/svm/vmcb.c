@@ -44,9 +44,10 @@ static void seg(struct vmcb_seg *s, u16 sel, u64 base, u32 limit, u16 attrib)
  *  - VMRUN (VMRUN's own checks require it, 15.5.1), VMMCALL (hypercalls)
  *    and the other SVM instructions, MONITOR and MWAIT: #UD, as on a CPU
  *    without them (their CPUID bits are clear).
- * CR0, CR3 and CR8 are the guest's own: SVM has no fixed bits and runs
- * real mode with nested paging as it is (15.25). CR4 writes exit, to
- * check their reserved bits (exit.c handle_cr4_write).
+ * CR0 and CR3 are the guest's own: SVM has no fixed bits and runs real
+ * mode with nested paging as it is (15.25). CR4 writes exit, to check
+ * their reserved bits, and CR8 reads and writes, to reach the one TPR
+ * (exit.c handle_cr_access).
  */
 static void setup_control(struct vcpu *v, struct vmcb_control *c)
 {
@@ -55,7 +56,8 @@ static void setup_control(struct vcpu *v, struct vmcb_control *c)
 	/* The guest handles its own exceptions, but for #UD: VMCALL, Intel's
 	 * hypercall instruction, raises it here (exit.c handle_ud). */
 	c->intercept_exceptions = 1u << EXC_UD;
-	c->intercept_cr_write = 1u << 4;
+	c->intercept_cr_write = (1u << 4) | (1u << 8);
+	c->intercept_cr_read = 1u << 8;
 	c->intercept_misc1 = VMCB_I1_INTR | VMCB_I1_NMI | VMCB_I1_INIT | VMCB_I1_CPUID |
 			     VMCB_I1_INVD | VMCB_I1_HLT | VMCB_I1_IOIO_PROT | VMCB_I1_MSR_PROT |
 			     VMCB_I1_TASK_SWITCH | VMCB_I1_SHUTDOWN;

@@ -22,8 +22,9 @@ bool apic_base_write(struct vcpu *v, u64 value);
 bool apic_msr_read(struct vcpu *v, u32 msr, u64 *value);
 bool apic_msr_write(struct vcpu *v, u32 msr, u64 value);
 
-/* MOV to CR8 (64-bit mode): TPR bits 7:4 (SDM Vol. 3A 11.8.6). */
+/* MOV to/from CR8 (64-bit mode): TPR bits 7:4 (SDM Vol. 3A 11.8.6). */
 void apic_cr8_write(struct vcpu *v, u64 value);
+u64 apic_cr8_read(struct vcpu *v);
 
 /* Is gpa on v's xAPIC page (the guest is in xAPIC mode there)? */
 bool apic_mmio_hit(const struct vcpu *v, u64 gpa);
