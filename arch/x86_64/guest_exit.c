@@ -116,7 +116,7 @@ static void tsc_leaves(u32 leaf, struct cpuid_regs *r)
  * control, and a hypervisor present. */
 #define CPUID_HV_LEAF 0x40000000u
 #define CPUID_SVM_LEAF 0x8000000au
-enum guest_action guest_cpuid(struct vcpu *v, const struct guest_state *g)
+enum guest_action guest_cpuid(struct vcpu *v)
 {
 	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx;
 	struct cpuid_regs r = cpuid(leaf, sub);
@@ -138,7 +138,7 @@ enum guest_action guest_cpuid(struct vcpu *v, const struct guest_state *g)
 		/* OSXSAVE reports CR4.OSXSAVE: the guest's, not the hypervisor's
 		 * (user code runs XGETBV only when it is set). */
 		r.ecx &= ~CPUID1_ECX_OSXSAVE;
-		if (g->cr4 & CR4_OSXSAVE)
+		if (virt->guest_cr4(v) & CR4_OSXSAVE)
 			r.ecx |= CPUID1_ECX_OSXSAVE;
 		/* EBX[23:16]: logical processors per package, as the partition sees it. */
 		r.ebx = (r.ebx & ~0x00ff0000u) | (v->part->nvcpus << 16);
@@ -160,7 +160,7 @@ enum guest_action guest_cpuid(struct vcpu *v, const struct guest_state *g)
 	case 7:
 		if (sub == 0) { /* OSPKE reports the guest's CR4.PKE */
 			r.ecx &= ~CPUID7_ECX_OSPKE;
-			if (g->cr4 & CR4_PKE)
+			if (virt->guest_cr4(v) & CR4_PKE)
 				r.ecx |= CPUID7_ECX_OSPKE;
 		}
 		break;
@@ -237,12 +237,12 @@ bool guest_cr4_valid(u64 value)
 /* ----------------------------------------------------- I/O, XSETBV, VMCALL */
 
 enum guest_action guest_io(struct vcpu *v, u16 port, unsigned size, bool in, bool string,
-			   const struct guest_state *g)
+			   unsigned reason)
 {
 	u32 value, mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 
 	if (string)
-		return guest_fail(v, g->reason, "string I/O (INS/OUTS) is not supported");
+		return guest_fail(v, reason, "string I/O (INS/OUTS) is not supported");
 	value = in ? 0 : (u32)v->regs.rax & mask;
 	vcpu_io(v, port, size, !in, &value);
 	if (in && size == 4)
@@ -270,13 +270,13 @@ enum guest_action guest_xsetbv(struct vcpu *v)
 	return GUEST_NEXT;
 }
 
-enum guest_action guest_hypercall(struct vcpu *v, const struct guest_state *g)
+enum guest_action guest_hypercall(struct vcpu *v, unsigned cpl, unsigned code_bits)
 {
 	s64 r;
 
-	if (g->cpl != 0) /* hypercalls are for the guest kernel only */
+	if (cpl != 0) /* hypercalls are for the guest kernel only */
 		return GUEST_UD;
-	if (g->code_bits == 64)
+	if (code_bits == 64)
 		r = vcpu_hypercall(v, v->regs.rax, v->regs.rbx, v->regs.rcx, v->regs.rdx);
 	else /* outside 64-bit mode a guest only has the low halves */
 		r = vcpu_hypercall(v, (u32)v->regs.rax, (u32)v->regs.rbx, (u32)v->regs.rcx,
@@ -319,9 +319,9 @@ void guest_irq_taken(u8 vector)
  * (arch_cpu_preempt), and the guest's own interrupts are only queued.
  * Spinning would take a host core from the other vCPUs under an emulator.
  */
-enum guest_action guest_hlt(struct vcpu *v, const struct guest_state *g)
+enum guest_action guest_hlt(struct vcpu *v, u64 guest_rflags)
 {
-	bool idle = g->rflags & RFLAGS_IF, timer;
+	bool idle = guest_rflags & RFLAGS_IF, timer;
 
 	for (;;) {
 		if (idle && vcpu_irq_waiting(v))

@@ -510,14 +510,13 @@ bool insn_decode(const u8 *bytes, size_t avail, unsigned code_bits, struct insn 
 
 size_t insn_prefix_len(const u8 *bytes, size_t avail, unsigned code_bits)
 {
-	struct insn scratch;
+	struct insn scratch; /* only written on failure (next()): no need to clear it */
 	struct cursor c = { .bytes = bytes, .avail = avail, .out = &scratch };
 	struct prefixes p = { 0 };
 	u8 opcode;
 
-	memset(&scratch, 0, sizeof(scratch));
 	if (!read_prefixes(&c, code_bits == 64, &p, &opcode))
-		return 0;
+		return c.pos; /* every byte a prefix (or 15 of them) */
 	return c.pos - 1;
 }
 

@@ -121,11 +121,32 @@ irq_common:
 	.globl nmi_entry
 nmi_entry:
 	SAVE_CALLER_SAVED
-	movq %rsp, %rbp
+	/* Interrupted right at cpu_wait_for_irq's HLT, between its STI and
+	 * the halt: return past the HLT, or a pending interrupt would be taken
+	 * after the IRETQ and the CPU then sleep in the HLT for good. The
+	 * interrupted RIP is the IRETQ frame's first word, above the 10
+	 * registers just saved (SDM Vol. 3A 6.14.2, Figure 6-9). */
+	leaq idle_hlt(%rip), %rax
+	cmpq %rax, 80(%rsp)
+	jne 1f
+	incq 80(%rsp)                   /* HLT is one byte (F4) */
+1:	movq %rsp, %rbp
 	andq $-16, %rsp
 	call nmi_dispatch
 	RESTORE_CALLER_SAVED
 	iretq
+
+/*
+ * void cpu_wait_for_irq(void) (arch/cpu.h): STI; HLT; CLI, the HLT at
+ * idle_hlt for the NMI stub above.
+ */
+	.globl cpu_wait_for_irq
+cpu_wait_for_irq:
+	sti
+idle_hlt:
+	hlt
+	cli
+	ret
 
 /*
  * void nmi_unblock(void): after a VM exit caused by an NMI, NMIs may stay

@@ -259,7 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t np = insn_prefix_len(bytes, n, modes[k]);
 
 		/* The SVM backend's helpers on the same bytes: never past them. */
-		FUZZ_CHECK(np < INSN_MAX_LEN && np <= n);
+		FUZZ_CHECK(np <= INSN_MAX_LEN && np <= n);
 		if (insn_decode_mov_cr(bytes, n, modes[k], &mc, &why))
 			FUZZ_CHECK(mc.len >= 3 && mc.len <= n && mc.cr < 16 && mc.gpr < 16);
 		else

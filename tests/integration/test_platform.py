@@ -1,5 +1,5 @@
 """Step 5 (issue 11): the PC inside a partition, as a bare-metal kernel
-uses it, under Bochs. tools/emu.py starts Bochs' RTC at 2025-12-04 00:00
+uses it, on both engines. tools/emu.py starts the RTC at 2025-12-04 00:00
 UTC."""
 import re
 
@@ -24,11 +24,15 @@ def test_rtc_and_pit(booted):
     b.expect(r"\[platform\] platform: nvram ok")
     # The TSC rate measured with PIT channel 2 agrees with CPUID 15H
     # within 0.5 % (both follow the same clock under Bochs; on hardware
-    # the PIT runs from the host TSC too).
+    # the PIT runs from the host TSC too). Under QEMU's TCG both follow
+    # the host's clock, but the guest reads them one after the other and
+    # a busy host can hold its vCPU between the two reads for a few ms of
+    # the 55 ms window: 3 % there.
     m = b.expect(r"\[platform\] platform: pit 65536 ticks = (\d+) tsc cycles: "
                  r"tsc (\d+) Hz, cpuid says (\d+) Hz")
     measured, claimed = int(m.group(2)), int(m.group(3))
-    assert claimed > 0 and abs(measured - claimed) <= claimed // 200, (measured, claimed)
+    bound = claimed // 200 if b.engine == "bochs" else claimed * 3 // 100
+    assert claimed > 0 and abs(measured - claimed) <= bound, (measured, claimed)
     # A Multiboot v1 kernel finds its firmware tables as a legacy OS does:
     # the RSDP's copy in the BIOS area (ACPI 6.5 5.2.5.1), then the XSDT
     # and the MADT with its one CPU and the I/O APIC.

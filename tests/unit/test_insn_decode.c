@@ -629,7 +629,8 @@ static void test_prefix_len_and_mov_cr(void **state)
 	assert_int_equal(insn_prefix_len(rex_rdmsr, sizeof(rex_rdmsr), 64), 1);
 	/* Outside 64-bit mode 0x48 is DEC EAX, an opcode: no prefix. */
 	assert_int_equal(insn_prefix_len(rex_rdmsr, sizeof(rex_rdmsr), 32), 0);
-	assert_int_equal(insn_prefix_len(pfx_cpuid, 2, 32), 0); /* bytes end first */
+	assert_int_equal(insn_prefix_len(pfx_cpuid, 2, 32), 2); /* bytes end first: all prefixes */
+	assert_int_equal(insn_prefix_len(pfx_cpuid, 0, 32), 0);
 
 	assert_true(insn_decode_mov_cr(mov_cr4_eax, sizeof(mov_cr4_eax), 32, &mc, &why));
 	assert_true(mc.to_cr);

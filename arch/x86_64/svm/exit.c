@@ -170,9 +170,13 @@ void svm_vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *snap)
  * Step past the instruction that exited, opcode_len bytes without its
  * prefixes. With NRIPS the CPU saved where the next one starts (15.7.1);
  * without it, the prefixes in front of the opcode are counted from the
- * guest's code (SDM Vol. 2A 2.1.1: legacy prefixes, then REX). An
- * interrupt shadow ends with the instruction (the VMCB's shadow bit).
+ * guest's code (SDM Vol. 2A 2.1.1: legacy prefixes, then REX). The first
+ * 8 bytes nearly always hold them all (one guest-physical read); only a
+ * longer run of prefixes needs the rest of the 15. An interrupt shadow
+ * ends with the instruction (the VMCB's shadow bit).
  */
+#define SKIP_FETCH 8
+
 static void skip(struct vcpu *v, struct vmcb *vm, unsigned opcode_len)
 {
 	if ((svm_features & SVM_FEATURE_NRIPS) && vm->control.next_rip) {
@@ -180,11 +184,15 @@ static void skip(struct vcpu *v, struct vmcb *vm, unsigned opcode_len)
 	} else {
 		struct guest_state g;
 		u8 bytes[INSN_MAX_LEN];
-		size_t n;
+		size_t n, p;
 
 		read_state(vm, &g);
-		n = guest_fetch(v, &g, bytes, sizeof(bytes));
-		vm->save.rip += insn_prefix_len(bytes, n, g.code_bits) + opcode_len;
+		n = guest_fetch(v, &g, bytes, SKIP_FETCH);
+		p = insn_prefix_len(bytes, n, g.code_bits);
+		if (p == SKIP_FETCH) /* prefixes all the way: look further */
+			p = insn_prefix_len(bytes, guest_fetch(v, &g, bytes, sizeof(bytes)),
+					    g.code_bits);
+		vm->save.rip += p + opcode_len;
 	}
 	vm->control.interrupt_shadow = 0;
 }
@@ -393,9 +401,8 @@ static enum exit_action handle_ioio(struct vcpu *v, struct vmcb *vm)
 	u64 info = vm->control.exit_info1;
 	unsigned sz = (unsigned)(info >> IOIO_SZ_SHIFT) & 7;
 	unsigned size = sz & 4 ? 4 : sz & 2 ? 2 : 1;
-	struct guest_state g = { .reason = SVM_EXIT_IOIO, .qualification = info };
-	enum guest_action a =
-		guest_io(v, (u16)(info >> 16), size, info & IOIO_IN, info & IOIO_STRING, &g);
+	enum guest_action a = guest_io(v, (u16)(info >> 16), size, info & IOIO_IN,
+				       info & IOIO_STRING, SVM_EXIT_IOIO);
 
 	if (a == GUEST_NEXT) {
 		vm->save.rip = vm->control.exit_info2;
@@ -405,26 +412,28 @@ static enum exit_action handle_ioio(struct vcpu *v, struct vmcb *vm)
 	return apply(v, vm, a, 0);
 }
 
+static u64 svm_guest_cr4(struct vcpu *v)
+{
+	return svm_vcpus[v->pcpu].vmcb->save.cr4; /* no masks: CR4 is the guest's own */
+}
+
 static enum exit_action handle_cpuid(struct vcpu *v, struct vmcb *vm)
 {
-	struct guest_state g = { .cr4 = vm->save.cr4 };
-
-	return apply(v, vm, guest_cpuid(v, &g), 2); /* 0F A2 */
+	return apply(v, vm, guest_cpuid(v), 2); /* 0F A2 */
 }
 
 static enum exit_action handle_hlt(struct vcpu *v, struct vmcb *vm)
 {
-	struct guest_state g = { .rflags = vm->save.rflags };
+	u64 rflags = vm->save.rflags;
 
 	skip(v, vm, 1); /* F4 */
-	return apply(v, vm, guest_hlt(v, &g), 0);
+	return apply(v, vm, guest_hlt(v, rflags), 0);
 }
 
 static enum exit_action handle_vmmcall(struct vcpu *v, struct vmcb *vm)
 {
-	struct guest_state g = { .cpl = vm->save.cpl, .code_bits = code_bits(&vm->save) };
-
-	return apply(v, vm, guest_hypercall(v, &g), 3); /* 0F 01 D9 */
+	return apply(v, vm, guest_hypercall(v, vm->save.cpl, code_bits(&vm->save)),
+		     3); /* 0F 01 D9 */
 }
 
 /*
@@ -445,7 +454,7 @@ static enum exit_action handle_ud(struct vcpu *v, struct vmcb *vm)
 	if (guest_fetch(v, &g, bytes, sizeof(bytes)) != sizeof(bytes) ||
 	    memcmp(bytes, vmcall, sizeof(bytes)) != 0)
 		return apply(v, vm, GUEST_UD, 0);
-	a = guest_hypercall(v, &g);
+	a = guest_hypercall(v, g.cpl, g.code_bits);
 	if (a != GUEST_NEXT)
 		return apply(v, vm, a, 0);
 	vm->save.rip += sizeof(vmcall);
@@ -678,4 +687,5 @@ const struct virt_backend svm_backend = {
 	.flush_gmap = svm_flush_gmap,
 	.single_step = svm_single_step,
 	.apic_mode_changed = svm_apic_mode_changed,
+	.guest_cr4 = svm_guest_cr4,
 };

@@ -171,6 +171,12 @@ static u64 guest_cr4(void)
 	return guest_cr(GUEST_CR4, CR4_READ_SHADOW, CR4_GUEST_HOST_MASK);
 }
 
+static u64 vmx_guest_cr4(struct vcpu *v)
+{
+	(void)v;
+	return guest_cr4();
+}
+
 static enum exit_action fail(struct vcpu *v, u32 reason, const char *what)
 {
 	guest_fail(v, reason, what);
@@ -327,18 +333,16 @@ static enum exit_action handle_init(struct vcpu *v)
  * CPUID exit is the one a benchmark measures. */
 static enum exit_action handle_cpuid(struct vcpu *v)
 {
-	struct guest_state g = { .cr4 = guest_cr4() };
-
-	return apply(guest_cpuid(v, &g));
+	return apply(guest_cpuid(v));
 }
 
 /* HLT (always exits, 25.6.2): step past it, then the shared wait. */
 static enum exit_action handle_hlt(struct vcpu *v)
 {
-	struct guest_state g = { .rflags = vmcs_readl(GUEST_RFLAGS) };
+	u64 rflags = vmcs_readl(GUEST_RFLAGS);
 
 	skip_instruction();
-	return apply(guest_hlt(v, &g));
+	return apply(guest_hlt(v, rflags));
 }
 
 /* The VMX-preemption timer ran out (SDM Vol. 3C 26.5.1): on a CPU the
@@ -367,10 +371,9 @@ static void vmx_nmi_taken(void)
 static enum exit_action handle_io(struct vcpu *v)
 {
 	u64 q = vmcs_readl(EXIT_QUALIFICATION);
-	struct guest_state g = { .reason = EXIT_REASON_IO_INSTRUCTION, .qualification = q };
 
 	return apply(guest_io(v, (u16)(q >> 16), (unsigned)(q & 7) + 1, q & (1u << 3),
-			      q & (1u << 4), &g));
+			      q & (1u << 4), EXIT_REASON_IO_INSTRUCTION));
 }
 
 /* RDMSR / WRMSR of an MSR the bitmap does not pass (25.1.3). */
@@ -458,15 +461,11 @@ static enum exit_action handle_xsetbv(struct vcpu *v)
 /* VMCALL (always exits, 25.1.2): a hypercall. */
 static enum exit_action handle_vmcall(struct vcpu *v)
 {
-	struct guest_state g = {
-		.cpl = (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3,
-		.code_bits = (vmcs_read32(VM_ENTRY_CONTROLS) & VM_ENTRY_IA32E_MODE) &&
-					     (vmcs_read32(GUEST_CS_AR_BYTES) & (1u << 13)) ?
-				     64 :
-				     32,
-	};
+	bool long64 = (vmcs_read32(VM_ENTRY_CONTROLS) & VM_ENTRY_IA32E_MODE) &&
+		      (vmcs_read32(GUEST_CS_AR_BYTES) & (1u << 13));
 
-	return apply(guest_hypercall(v, &g));
+	return apply(guest_hypercall(v, (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3,
+				     long64 ? 64 : 32));
 }
 
 /* VMX instructions, MONITOR/MWAIT: not offered to guests; #UD as on a CPU
@@ -802,4 +801,5 @@ const struct virt_backend vmx_backend = {
 	.flush_gmap = vmx_flush_gmap,
 	.single_step = vmx_single_step,
 	.apic_mode_changed = vmx_apic_mode_changed,
+	.guest_cr4 = vmx_guest_cr4,
 };

@@ -93,11 +93,12 @@ static inline void cpu_halt(void)
 /* Take interrupts until one arrives, then disable them again. STI delays
  * interrupts by one instruction (SDM Vol. 2B, STI), so an interrupt that is
  * already pending is taken in the HLT and wakes it: nothing is lost between
- * the caller's last check and the halt. */
-static inline void cpu_wait_for_irq(void)
-{
-	__asm__ volatile("sti; hlt; cli" ::: "memory");
-}
+ * the caller's last check and the halt. An NMI between the STI and the HLT
+ * would undo that (its IRET ends the STI shadow, the pending interrupt is
+ * taken before the HLT, which then sleeps with nothing left to wake it):
+ * the NMI stub steps the HLT then (isr.S nmi_entry). Out of line, so that
+ * its HLT has one address (isr.S). */
+void cpu_wait_for_irq(void);
 
 /* Take the interrupts already pending, without waiting for one: they are
  * delivered after the NOP, before the CLI. */

@@ -56,22 +56,31 @@ void guest_run_start(struct vcpu *v);
 /* At its end: nothing of a stepped instruction stays mapped. */
 void guest_run_end(struct vcpu *v);
 
-/* CPUID leaf v->regs.rax, subleaf rcx: the result in rax..rdx. */
-enum guest_action guest_cpuid(struct vcpu *v, const struct guest_state *g);
+/* The handlers on the paths that run most (CPUID, I/O, HLT, hypercalls)
+ * take the one or two facts they need as arguments rather than a whole
+ * struct guest_state: filling one costs more than the CPUID exit itself. */
+
+/* CPUID leaf v->regs.rax, subleaf rcx: the result in rax..rdx. The
+ * guest's CR4, which two leaves report bits of, is asked of the backend
+ * only for them (virt->guest_cr4). */
+enum guest_action guest_cpuid(struct vcpu *v);
 /* RDMSR / WRMSR of v->regs.rcx (value in edx:eax). */
 enum guest_action guest_rdmsr(struct vcpu *v);
 enum guest_action guest_wrmsr(struct vcpu *v);
-/* IN or OUT of size bytes at port, with AL/AX/EAX; string forms fail. */
+/* IN or OUT of size bytes at port, with AL/AX/EAX; string forms fail
+ * (reason: the backend's exit reason, for the report). */
 enum guest_action guest_io(struct vcpu *v, u16 port, unsigned size, bool in, bool string,
-			   const struct guest_state *g);
-/* VMCALL / VMMCALL: the hypercall ABI (tessera/hypercall.h). */
-enum guest_action guest_hypercall(struct vcpu *v, const struct guest_state *g);
+			   unsigned reason);
+/* VMCALL / VMMCALL at this CPL, in code of code_bits (16, 32, 64): the
+ * hypercall ABI (tessera/hypercall.h). */
+enum guest_action guest_hypercall(struct vcpu *v, unsigned cpl, unsigned code_bits);
 /* May the guest load this into CR4? False: #GP (reserved, or VMXE/SMXE). */
 bool guest_cr4_valid(u64 value);
 /* XSETBV of ecx with edx:eax. */
 enum guest_action guest_xsetbv(struct vcpu *v);
-/* HLT, already stepped past: wait here until something is for the guest. */
-enum guest_action guest_hlt(struct vcpu *v, const struct guest_state *g);
+/* HLT, already stepped past, with the guest's RFLAGS: wait here until
+ * something is for the guest. */
+enum guest_action guest_hlt(struct vcpu *v, u64 guest_rflags);
 /* A guest-physical access the map lacks: an emulated device (decoded and
  * carried out; *rsp and *rflags may change, *len is the instruction's
  * length), or the partition's violation policy. fetch: an instruction

@@ -190,7 +190,8 @@ bool insn_decode(const u8 *bytes, size_t avail, unsigned code_bits, struct insn 
 		 const char **why);
 
 /* How many prefix bytes (legacy, then REX in 64-bit mode) come before the
- * opcode at bytes[0]; 0 when the bytes end before an opcode. For the exits
+ * opcode at bytes[0]; all of avail (at most 15) when no opcode comes
+ * within them: fetch more, if there is more. For the exits
  * that report no instruction length (SVM without next-RIP save): the
  * length is the prefixes plus the opcode the exit names. */
 size_t insn_prefix_len(const u8 *bytes, size_t avail, unsigned code_bits);

@@ -47,6 +47,8 @@ struct virt_backend {
 	void (*single_step)(struct vcpu *v, bool on);
 	/* the guest's APIC changed mode (its x2APIC MSRs pass or exit) */
 	void (*apic_mode_changed)(struct vcpu *v);
+	/* the guest's CR4 as the guest sees it */
+	u64 (*guest_cr4)(struct vcpu *v);
 };
 
 extern const struct virt_backend vmx_backend;
