@@ -177,24 +177,32 @@ void svm_vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *snap)
  */
 #define SKIP_FETCH 8
 
+/* RIP past the instruction: the CPU's next RIP where it saved one, else
+ * RIP + len. */
+static void step_past(struct vmcb *vm, u64 len)
+{
+	if ((svm_features & SVM_FEATURE_NRIPS) && vm->control.next_rip)
+		vm->save.rip = vm->control.next_rip;
+	else
+		vm->save.rip += len;
+	vm->control.interrupt_shadow = 0;
+}
+
 static void skip(struct vcpu *v, struct vmcb *vm, unsigned opcode_len)
 {
-	if ((svm_features & SVM_FEATURE_NRIPS) && vm->control.next_rip) {
-		vm->save.rip = vm->control.next_rip;
-	} else {
+	size_t p = 0;
+
+	if (!((svm_features & SVM_FEATURE_NRIPS) && vm->control.next_rip)) {
 		struct guest_state g;
 		u8 bytes[INSN_MAX_LEN];
-		size_t n, p;
 
 		read_state(vm, &g);
-		n = guest_fetch(v, &g, bytes, SKIP_FETCH);
-		p = insn_prefix_len(bytes, n, g.code_bits);
+		p = insn_prefix_len(bytes, guest_fetch(v, &g, bytes, SKIP_FETCH), g.code_bits);
 		if (p == SKIP_FETCH) /* prefixes all the way: look further */
 			p = insn_prefix_len(bytes, guest_fetch(v, &g, bytes, sizeof(bytes)),
 					    g.code_bits);
-		vm->save.rip += p + opcode_len;
 	}
-	vm->control.interrupt_shadow = 0;
+	step_past(vm, p + opcode_len);
 }
 
 /* Raise an exception in the guest at the next VMRUN (EVENTINJ, 15.20). */
@@ -383,11 +391,7 @@ static enum exit_action handle_cr_access(struct vcpu *v, struct vmcb *vm)
 	} else {
 		return fail(v, vm, "unexpected control register access");
 	}
-	if ((svm_features & SVM_FEATURE_NRIPS) && vm->control.next_rip)
-		vm->save.rip = vm->control.next_rip;
-	else
-		vm->save.rip += mc.len;
-	vm->control.interrupt_shadow = 0;
+	step_past(vm, mc.len);
 	return EXIT_RESUME;
 }
 
@@ -616,7 +620,6 @@ void svm_vcpu_run(struct vcpu *v)
 	hpa_t host_state = arch_this_cpu()->arch.virt_host_state;
 
 	vmcb_setup(v);
-	sv->ready = true;
 	sv->flush = true; /* a new run: nothing cached from the last one counts */
 	guest_run_start(v);
 	while (!vcpu_check_requests(v)) {
@@ -662,7 +665,6 @@ void svm_vcpu_run(struct vcpu *v)
 		vcpu_host_work(v);
 	}
 	guest_run_end(v);
-	sv->ready = false;
 }
 
 /* Nothing to do: an NMI that finds the CPU in the hypervisor either came

@@ -21,7 +21,6 @@ struct svm_vcpu {
 	struct vmcb *vmcb;
 	u64 guest_tf;     /* the guest's own RFLAGS.TF while we single-step */
 	bool flush;       /* the map changed: flush the TLB at the next VMRUN */
-	bool ready;       /* its VMCB is set up (svm_vcpu_run) */
 };
 
 extern struct svm_partition svm_partitions[MAX_PARTITIONS];
